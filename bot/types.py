@@ -1,0 +1,262 @@
+"""The dialogue engine's contract: state, inbound, context, outbound and effects.
+
+The engine is a pure function `step(state, inbound, now, ctx) -> Transition`. Everything it needs
+to know about the world comes in through `Context`; everything it wants done comes out as
+`Outbound` messages and `Effect` values that the conversation service applies in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+Language = Literal["da", "en"]
+
+
+class Step(StrEnum):
+    """Where a conversation stands."""
+
+    INVITED = "invited"  # invitation sent; waiting for yes / no
+    CONSENT = "consent"  # asked for consent to a few health questions
+    AGE = "age"  # asked to confirm the age band / birth year
+    MUNICIPALITY = "municipality"  # asked for the municipality of residence (list lacked it)
+    HEALTH = "health"  # self-rated health, 5-point scale
+    CHRONIC = "chronic"  # known chronic disease, several allowed
+    CHOOSING_SLOT = "choosing_slot"  # numbered free slots offered
+    BOOKED = "booked"  # a booking exists; cancel / move possible
+    CLOSED = "closed"  # nothing more will be sent (declined, screened out, done, opted out)
+
+
+class MessageKind(StrEnum):
+    """What an outbound message is, for the monitoring store and messages.csv."""
+
+    INVITATION = "invitation"
+    INVITATION_REMINDER = "invitation_reminder"
+    QUESTION = "question"
+    SLOT_OFFER = "slot_offer"
+    CONFIRMATION = "confirmation"
+    CANCELLATION = "cancellation"
+    GOODBYE = "goodbye"
+    SCREENED_OUT = "screened_out"
+    HELP = "help"
+    CLARIFICATION = "clarification"
+    CALLBACK = "callback"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    REMINDER = "reminder"
+    FOLLOW_UP = "follow_up"
+    REBOOK_OFFER = "rebook_offer"
+    INFO = "info"
+
+
+# ---------------------------------------------------------------- inbound
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message the citizen wrote."""
+
+    text: str
+
+
+class EventKind(StrEnum):
+    """Things that happen to a conversation without the citizen writing."""
+
+    INVITE = "invite"  # a campaign's invitation is due: send it
+    INVITATION_REMINDER = "invitation_reminder"  # no answer to the invitation yet
+    BOOKING_REMINDER = "booking_reminder"  # the working day before the conversation
+    FOLLOW_UP = "follow_up"  # a further course was agreed; one month after
+    SLOT_TAKEN = "slot_taken"  # the slot the citizen chose was taken in the meantime
+    NO_SHOW = "no_show"  # staff recorded a no-show; offer to rebook once
+    BOOKING_CANCELLED_BY_STAFF = "booking_cancelled_by_staff"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to the conversation without the citizen writing."""
+
+    kind: EventKind
+
+
+Inbound = Text | Event
+
+
+# ---------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """A free (or booked) slot as the citizen sees it."""
+
+    slot_id: int
+    starts_at: datetime  # timezone-aware, any zone; the engine renders it in Europe/Copenhagen
+    duration_min: int
+    location_name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts the service loads for one step; the engine reads nothing else."""
+
+    sender: str  # who writes, e.g. "Roskilde Kommune"
+    first_name: str | None = None
+    birth_date: date | None = None
+    age_min: int = 40
+    age_max: int = 60
+    municipality: str | None = None  # the contact's municipality of residence, when known
+    target_municipality: str = ""  # the campaign's municipality
+    free_slots: tuple[SlotOffer, ...] = ()  # nearest first; the service loads a dozen or so
+    booking: SlotOffer | None = None  # the slot of the current booking, if any
+    nudge_after: timedelta = timedelta(days=4)  # reminder when an invitation gets no answer
+    phone_number: str = ""  # how to reach a person, for HELP and callbacks
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Answers to the screening questions; None means not asked or skipped."""
+
+    age_confirmed: bool | None = None
+    birth_year: int | None = None
+    municipality: str | None = None
+    self_rated_health: str | None = None  # one of HEALTH_SCALE
+    chronic_diseases: tuple[str, ...] | None = None  # subset of CHRONIC_DISEASES; () = none
+
+
+HEALTH_SCALE = ("fremragende", "vaeldig_godt", "godt", "mindre_godt", "daarligt")
+CHRONIC_DISEASES = ("musculoskeletal", "lungs", "diabetes", "heart", "other")
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """The whole dialogue state; stored as JSON on the conversation row."""
+
+    step: Step = Step.INVITED
+    lang: Language = "da"
+    misunderstood: int = 0  # consecutive replies not understood at this step
+    consent: bool | None = None
+    screening: Screening = field(default_factory=Screening)
+    offered_slot_ids: tuple[int, ...] = ()  # what the numbers 1..n in the last offer mean
+    offer_offset: int = 0  # how far into ctx.free_slots the last offer started
+    rebooking: bool = False  # the current offer replaces an existing booking
+    no_shows: int = 0
+    close_reason: str | None = None
+
+    def with_(self, **changes: Any) -> ConversationState:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        """Serialise for the store."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> ConversationState:
+        """Read back what `to_json` wrote."""
+        data = json.loads(raw)
+        screening = data.pop("screening", {}) or {}
+        if screening.get("chronic_diseases") is not None:
+            screening["chronic_diseases"] = tuple(screening["chronic_diseases"])
+        data["offered_slot_ids"] = tuple(data.get("offered_slot_ids", ()))
+        data["step"] = Step(data.get("step", Step.INVITED))
+        return cls(screening=Screening(**screening), **data)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message to the citizen, in the conversation's language."""
+
+    kind: MessageKind
+    text: str
+
+
+@dataclass(frozen=True)
+class BookSlot:
+    """Book this slot for the citizen (replacing any current booking)."""
+
+    slot_id: int
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    """Cancel the citizen's current booking."""
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """The citizen opted out: stop everything on every channel."""
+
+
+@dataclass(frozen=True)
+class OptIn:
+    """The citizen wrote START: lift the opt-out."""
+
+
+@dataclass(frozen=True)
+class ScreenedIn:
+    """The citizen passed screening (or skipped it) and may book."""
+
+
+@dataclass(frozen=True)
+class ScreenedOut:
+    """The citizen is outside the target group."""
+
+    reason: str  # "age" | "municipality"
+
+
+@dataclass(frozen=True)
+class Declined:
+    """The citizen said no to the invitation."""
+
+
+@dataclass(frozen=True)
+class ScheduleNudge:
+    """Remind the citizen of the invitation at this time if they have not answered."""
+
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class NotifyStaff:
+    """Tell the staff a person is needed (callback request, repeated confusion)."""
+
+    reason: str  # "callback" | "not_understood"
+
+
+@dataclass(frozen=True)
+class CloseConversation:
+    """Close the conversation; nothing more is sent in it."""
+
+    reason: str
+
+
+Effect = (
+    BookSlot
+    | CancelBooking
+    | OptOut
+    | OptIn
+    | ScreenedIn
+    | ScreenedOut
+    | Declined
+    | ScheduleNudge
+    | NotifyStaff
+    | CloseConversation
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What one step produced."""
+
+    state: ConversationState
+    outbound: tuple[Outbound, ...] = ()
+    effects: tuple[Effect, ...] = ()

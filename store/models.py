@@ -1,0 +1,293 @@
+"""The tables. Times are UTC; the citizen-facing zone is applied only when rendering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime
+
+
+def _utc(*, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Municipality(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=3, unique=True)  # the official three-digit code, e.g. "265"
+    name: str = Field(max_length=64, unique=True)  # "Roskilde"
+
+
+class Partner(SQLModel, table=True):
+    """An organisation that holds a member list: union, pension fund, job centre, workplace."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: str = Field(default="union", max_length=32)
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id")
+
+
+class Contact(SQLModel, table=True):
+    """A citizen on some partner's list. `public_id` is the pseudonym used in exports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=24, unique=True)
+    name: str = Field(default="", max_length=200)
+    phone: str = Field(max_length=20, unique=True)  # E.164
+    birth_date: date | None = None
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id", index=True)
+    education: str | None = Field(default=None, max_length=16)
+    language: str = Field(default="da", max_length=2)
+    workplace: str | None = Field(default=None, max_length=200)
+    cpr_hash: str | None = Field(default=None, max_length=64, unique=True)  # keyed HMAC, never CPR
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Membership(SQLModel, table=True):
+    """A contact's presence on a partner's list; one person may be on several."""
+
+    __table_args__ = (UniqueConstraint("contact_id", "partner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class OptOut(SQLModel, table=True):
+    """A citizen's wish to hear nothing more; active while `revoked_at` is null."""
+
+    __tablename__ = "opt_out"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    address: str = Field(max_length=64, index=True)  # the phone or chat the STOP came from
+    source: str = Field(max_length=32)  # "keyword", "provider", "staff", …
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    partner_id: int = Field(foreign_key="partner.id")
+    sender: str = Field(max_length=64)  # who the citizen is told writes, e.g. "Roskilde Kommune"
+    help_phone: str = Field(default="", max_length=20)
+    channel: str = Field(default="console", max_length=16)
+    age_min: int = 40
+    age_max: int = 60
+    daily_limit: int = 100  # invitations per working day: the pace staff can absorb
+    reinvite_after_days: int = 90
+    status: str = Field(default="draft", max_length=16)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    launched_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Invitation(SQLModel, table=True):
+    """One targeted contact in a campaign, due in one wave."""
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id"),
+        Index("ix_invitation_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    wave: int = 1
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    status: str = Field(default="scheduled", max_length=16)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc())
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+
+
+class Conversation(SQLModel, table=True):
+    """A dialogue with one contact in one campaign; `state` is the engine's JSON."""
+
+    __table_args__ = (
+        # The database, not the code, guarantees one open conversation per contact.
+        Index(
+            "uq_conversation_open_contact",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    channel: str = Field(max_length=16)
+    state: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)
+    screening: str | None = Field(default=None, max_length=8)  # "in" | "out"
+    screened_out_reason: str | None = Field(default=None, max_length=32)
+    close_reason: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    replied_at: datetime | None = Field(default=None, sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Message(SQLModel, table=True):
+    """Every message in and out: the outbox for outbound, the log for inbound."""
+
+    __table_args__ = (
+        Index("ix_message_outbox", "direction", "status", "next_attempt_at"),
+        Index(
+            "uq_message_provider",
+            "channel",
+            "direction",
+            "provider_id",
+            unique=True,
+            sqlite_where=text("provider_id IS NOT NULL"),
+            postgresql_where=text("provider_id IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    staff_member_id: int | None = Field(default=None, foreign_key="staff_member.id")
+    direction: str = Field(max_length=3)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)  # E.164 phone, or a chat id
+    kind: str = Field(max_length=32)
+    trigger: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)
+    provider_id: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=200)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc())
+    delivered_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Location(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    name: str = Field(max_length=120)
+    address: str = Field(max_length=200)
+    kind: str = Field(default="health_centre", max_length=32)
+
+
+class StaffMember(SQLModel, table=True):
+    __tablename__ = "staff_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    name: str = Field(max_length=120)
+    channel: str = Field(default="console", max_length=16)
+    address: str = Field(default="", max_length=64)  # Telegram chat id, or "" before linking
+
+
+class Slot(SQLModel, table=True):
+    """A time a health conversation can be held."""
+
+    __table_args__ = (UniqueConstraint("location_id", "staff_member_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key="location.id")
+    staff_member_id: int = Field(foreign_key="staff_member.id")
+    starts_at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    duration_min: int = 45
+
+
+class Booking(SQLModel, table=True):
+    __table_args__ = (
+        # One active booking per slot, whatever the code does: the race is settled here.
+        Index(
+            "uq_booking_active_slot",
+            "slot_id",
+            unique=True,
+            sqlite_where=text("status IN ('booked', 'attended', 'no_show')"),
+            postgresql_where=text("status IN ('booked', 'attended', 'no_show')"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="slot.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    status: str = Field(default="booked", max_length=16)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Reminder(SQLModel, table=True):
+    """Due work that nudges a citizen: an unanswered invitation, a booking tomorrow."""
+
+    __table_args__ = (Index("ix_reminder_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    booking_id: int | None = Field(default=None, foreign_key="booking.id")
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    status: str = Field(default="scheduled", max_length=16)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class FollowUp(SQLModel, table=True):
+    """The one-month follow-up when a further course was agreed."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(foreign_key="booking.id", unique=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    status: str = Field(default="scheduled", max_length=16)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
+    done_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class MonitoringRecord(SQLModel, table=True):
+    """One health check in the evaluation's monitoring scheme; no name, phone or CPR."""
+
+    __tablename__ = "monitoring_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int | None = Field(default=None, foreign_key="booking.id", unique=True)
+    citizen_key: str = Field(max_length=24, index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    partner_id: int | None = Field(default=None, foreign_key="partner.id")
+    channel: str = Field(max_length=16)
+    municipality_code: str = Field(max_length=3, index=True)
+    health_check_date: date
+    age: int | None = None  # at the health check
+    education: str | None = Field(default=None, max_length=16)
+    recruited_from: str = Field(default="sms_campaign", max_length=32)
+    chronic_diseases: str | None = Field(default=None, max_length=200)  # comma-separated codes
+    self_rated_health: str | None = Field(default=None, max_length=16)
+    referrals_municipal: str = Field(default="", max_length=400)  # comma-separated offers
+    referrals_non_municipal: str = Field(default="", max_length=400)
+    waiting_days: int | None = None
+    gp_advice: bool = False
+    further_course: bool = False
+    follow_up_date: date | None = None
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which object; never personal data in `detail`."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    subject_type: str = Field(max_length=32)
+    subject_id: int | None = None
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -1,0 +1,119 @@
+"""Column types and enums shared by the tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC; always hand back aware UTC, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: keep naive UTC there so string comparison stays correct.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Trigger(StrEnum):
+    """Why an outbound message exists: an answer, or the service's own initiative."""
+
+    REPLY = "reply"
+    SCHEDULED = "scheduled"
+
+
+class MessageStatus(StrEnum):
+    """Message lifecycle; status only ever moves forward (see `STATUS_RANK`)."""
+
+    RECEIVED = "received"  # inbound
+    QUEUED = "queued"  # outbound, waiting for the sender
+    SENDING = "sending"  # claimed by a sender
+    SENT = "sent"  # accepted by the provider
+    DELIVERED = "delivered"  # provider confirmed delivery to the handset
+    UNDELIVERED = "undelivered"  # provider gave up delivering
+    ERRORED = "errored"  # temporary failure; retried later
+    FAILED = "failed"  # permanent failure, with a reason
+    CANCELLED = "cancelled"  # withdrawn before sending (opt-out, booking cancelled)
+
+
+STATUS_RANK: dict[MessageStatus, int] = {
+    MessageStatus.RECEIVED: 0,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.ERRORED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.UNDELIVERED: 4,
+    MessageStatus.FAILED: 4,
+    MessageStatus.CANCELLED: 4,
+}
+
+
+class DueStatus(StrEnum):
+    """Lifecycle of a row of due work (invitation, reminder, follow-up)."""
+
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+
+
+# Statuses that hold the slot: the database allows one such booking per slot.
+ACTIVE_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class ReminderKind(StrEnum):
+    INVITATION = "invitation_reminder"
+    BOOKING = "booking_reminder"
+
+
+class Education(StrEnum):
+    """The evaluation's four education groups."""
+
+    GRUNDSKOLE = "grundskole"
+    KORT = "kort"
+    LANG = "lang"
+    ANDEN = "anden"

@@ -99,9 +99,9 @@ class Invitation(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id")
     contact_id: int = Field(foreign_key="contact.id", index=True)
     wave: int = 1
+    skip_reason: str | None = Field(default=None, max_length=32)
     due_at: datetime = Field(sa_column=_utc(nullable=False))
     status: str = Field(default="scheduled", max_length=16)
-    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
     done_at: datetime | None = Field(default=None, sa_column=_utc())
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
 
@@ -233,7 +233,6 @@ class Reminder(SQLModel, table=True):
     booking_id: int | None = Field(default=None, foreign_key="booking.id")
     due_at: datetime = Field(sa_column=_utc(nullable=False))
     status: str = Field(default="scheduled", max_length=16)
-    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
     done_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
@@ -248,7 +247,6 @@ class FollowUp(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     due_at: datetime = Field(sa_column=_utc(nullable=False))
     status: str = Field(default="scheduled", max_length=16)
-    claimed_at: datetime | None = Field(default=None, sa_column=_utc())
     done_at: datetime | None = Field(default=None, sa_column=_utc())
 
 

@@ -77,8 +77,8 @@ class DueStatus(StrEnum):
     """Lifecycle of a row of due work (invitation, reminder, follow-up)."""
 
     SCHEDULED = "scheduled"
-    CLAIMED = "claimed"
     DONE = "done"
+    SKIPPED = "skipped"  # due, but no longer applicable (e.g. an invitation to someone now 61)
     CANCELLED = "cancelled"
 
 

@@ -37,6 +37,8 @@ def _postgres_admin_url() -> str | None:
 
 
 POSTGRES_ADMIN_URL = _postgres_admin_url()
+if POSTGRES_ADMIN_URL is None and os.environ.get("RECRUITBOT_REQUIRE_POSTGRES"):
+    raise RuntimeError("RECRUITBOT_REQUIRE_POSTGRES is set but no PostgreSQL is reachable")
 BACKENDS = [
     "sqlite",
     pytest.param(

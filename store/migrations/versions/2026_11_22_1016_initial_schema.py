@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 10:14:42.925933
+Create Date: 2026-11-22 10:16:48.861239
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import store.types
+import store.types  # noqa: F401
 
 
 revision: str = '0001'
@@ -199,9 +199,9 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('wave', sa.Integer(), nullable=False),
+    sa.Column('skip_reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('due_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('claimed_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('done_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('conversation_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
@@ -251,7 +251,6 @@ def upgrade() -> None:
     sa.Column('conversation_id', sa.Integer(), nullable=False),
     sa.Column('due_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('claimed_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('done_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], ),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ),
@@ -301,7 +300,6 @@ def upgrade() -> None:
     sa.Column('booking_id', sa.Integer(), nullable=True),
     sa.Column('due_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('claimed_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('done_at', store.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], ),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ),

@@ -1,0 +1,55 @@
+"""Opting out and back in. An opt-out stops everything, on every channel, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlmodel import Session, col
+
+from store import due, outbox
+from store.models import Conversation, OptOut
+from store.types import ConversationStatus
+
+
+def is_opted_out(*, session: Session, contact_id: int) -> bool:
+    """Tell whether the contact has an opt-out in force."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    col(OptOut.contact_id) == contact_id, col(OptOut.revoked_at).is_(None)
+                )
+            )
+        )
+    )
+
+
+def opt_out(
+    *, session: Session, contact_id: int | None, address: str, source: str, now: datetime
+) -> None:
+    """Record the opt-out and withdraw every message and due row that would reach the person."""
+    if contact_id is not None and is_opted_out(session=session, contact_id=contact_id):
+        return
+    session.add(OptOut(contact_id=contact_id, address=address, source=source, created_at=now))
+    if contact_id is None:
+        return
+    outbox.cancel_pending_for_contact(session=session, contact_id=contact_id)
+    due.cancel_scheduled_for_contact(session=session, contact_id=contact_id)
+    session.execute(
+        update(Conversation)
+        .where(
+            col(Conversation.contact_id) == contact_id,
+            col(Conversation.status) == ConversationStatus.OPEN,
+        )
+        .values(status=ConversationStatus.CLOSED, close_reason="opted_out", closed_at=now)
+    )
+
+
+def opt_in(*, session: Session, contact_id: int, now: datetime) -> None:
+    """Lift the contact's opt-outs (the citizen wrote START)."""
+    session.execute(
+        update(OptOut)
+        .where(col(OptOut.contact_id) == contact_id, col(OptOut.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )

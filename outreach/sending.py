@@ -1,0 +1,107 @@
+"""The sender: deliver the outbox through the channels, one short transaction per result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from channels.port import (
+    Channel,
+    ChannelPermanentError,
+    ChannelTemporaryError,
+    OutgoingMessage,
+    Receipt,
+)
+from outreach import optout
+from scheduler.window import SendWindow
+from store import outbox
+from store.db import unit_of_work
+from store.models import Message
+from store.types import MessageStatus
+
+log = structlog.get_logger(__name__)
+
+Outcome = Receipt | ChannelTemporaryError | ChannelPermanentError
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=10)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait longer after each temporary failure: 1, 2, 4, 8 … minutes."""
+    return timedelta(minutes=2 ** max(0, attempts - 1))
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: int = 0
+    errored: int = 0
+    failed: int = 0
+
+
+def send_batch(
+    *,
+    engine: Engine,
+    channels: Mapping[str, Channel],
+    window: SendWindow,
+    now: datetime,
+    limit: int,
+) -> SendReport:
+    """Claim a batch, hand each message to its channel, record each outcome."""
+    with unit_of_work(engine) as session:
+        claimed = outbox.claim_batch(
+            session=session, now=now, window_open=window.is_open(now), limit=limit, lease=LEASE
+        )
+        work = [(m.id, m.channel, m.address, m.text, m.attempts) for m in claimed]
+    counts = {"sent": 0, "errored": 0, "failed": 0}
+    for message_id, channel_name, address, text, attempts in work:
+        assert message_id is not None
+        outgoing = OutgoingMessage(message_id=message_id, address=address, text=text)
+        result = _deliver(channels.get(channel_name), outgoing)
+        with unit_of_work(engine) as session:
+            message = session.get_one(Message, message_id)
+            counts[
+                _record(session=session, message=message, result=result, attempts=attempts, now=now)
+            ] += 1
+    return SendReport(**counts)
+
+
+def _deliver(channel: Channel | None, outgoing: OutgoingMessage) -> Outcome:
+    if channel is None:
+        return ChannelPermanentError("no such channel configured")
+    try:
+        return channel.send(outgoing)
+    except (ChannelTemporaryError, ChannelPermanentError) as error:
+        return error
+
+
+def _record(
+    *, session: Session, message: Message, result: Outcome, attempts: int, now: datetime
+) -> str:
+    if isinstance(result, ChannelTemporaryError) and attempts < MAX_ATTEMPTS:
+        message.status = MessageStatus.ERRORED
+        message.error = str(result)[:200]
+        message.next_attempt_at = now + backoff(attempts)
+        log.warning("message.errored", message_id=message.id, attempts=attempts)
+        return "errored"
+    if not isinstance(result, Receipt):
+        message.status = MessageStatus.FAILED
+        message.error = str(result)[:200]
+        if isinstance(result, ChannelPermanentError) and result.opted_out and message.contact_id:
+            optout.opt_out(
+                session=session,
+                contact_id=message.contact_id,
+                address=message.address,
+                source="provider",
+                now=now,
+            )
+        log.warning("message.failed", message_id=message.id)
+        return "failed"
+    message.status = MessageStatus.SENT
+    message.provider_id = result.provider_id
+    message.sent_at = now
+    return "sent"

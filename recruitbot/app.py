@@ -1,0 +1,38 @@
+"""The FastAPI application: health check now; webhooks and the admin API join it here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from recruitbot.runtime import Runtime
+from scheduler.ticker import start_background
+
+
+def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
+    """Build the app; with `run_scheduler` the ticker runs in the same process."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scheduler = (
+            start_background(runtime.ticker, seconds=runtime.settings.tick_seconds)
+            if run_scheduler
+            else None
+        )
+        yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+
+    app = FastAPI(title="recruitbot", version="0.1.0", lifespan=lifespan)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """Report that the service runs and reaches its database."""
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "database": runtime.engine.dialect.name}
+
+    return app

@@ -1,0 +1,129 @@
+"""The `recruitbot` command: demo, serve, chat, messages, import, migrate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from recruitbot.logs import configure_logging
+from recruitbot.settings import get_settings
+
+app = typer.Typer(
+    help="Recruit citizens to municipal health checks by SMS and chat.", no_args_is_help=True
+)
+console = Console()
+
+
+@app.callback()
+def _setup() -> None:
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+
+
+@app.command()
+def demo(
+    contacts: Annotated[int, typer.Option(help="How many synthetic members to import.")] = 500,
+    days: Annotated[int, typer.Option(help="How many days to simulate.")] = 45,
+    seed: Annotated[int, typer.Option(help="Seed for a repeatable run.")] = 1,
+    out: Annotated[Path, typer.Option(help="Where to write the outputs.")] = Path("var/demo"),
+    daily_limit: Annotated[int, typer.Option(help="Invitations per working day.")] = 40,
+) -> None:
+    """Run a full simulated campaign on the embedded database and print the funnel."""
+    from recruitbot.demo.run import DemoOptions, run_demo
+
+    configure_logging(level="WARNING")
+    with console.status("Simulating the campaign …"):
+        result = run_demo(
+            DemoOptions(contacts=contacts, days=days, seed=seed, out=out, daily_limit=daily_limit),
+            get_settings(),
+        )
+    imported = result.imported
+    rejected = imported["rejected"]
+    assert isinstance(rejected, list)
+    console.print(
+        f"Imported {imported['imported']} members ({imported['updated']} merged duplicates, "
+        f"{len(rejected)} rows rejected); {result.invitations_scheduled} targeted."
+    )
+    table = Table(title=f"Funnel after {days} days")
+    table.add_column("step")
+    table.add_column("people", justify="right")
+    for step, count in result.funnel.items():
+        table.add_row(step.replace("_", " "), str(count))
+    console.print(table)
+    console.print(f"Outputs in {result.out}/: funnel.json, messages.csv, contacts.csv, report.html")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web app and the scheduler in one process."""
+    import uvicorn
+
+    from recruitbot.app import create_app
+    from recruitbot.runtime import build_runtime
+
+    runtime = build_runtime(get_settings())
+    uvicorn.run(create_app(runtime, run_scheduler=True), host=host, port=port)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    from recruitbot.runtime import build_runtime
+
+    runtime = build_runtime(get_settings())
+    console.print(f"Database is up to date ({runtime.engine.dialect.name}).")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX member list.")
+    ],
+    partner: Annotated[str, typer.Option(help="The partner whose list this is.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Import a partner's member list; bad rows are reported with their line number."""
+    from outreach.contacts import MemberFileError, import_members, read_member_file
+    from recruitbot.runtime import build_runtime
+    from store.db import unit_of_work
+
+    runtime = build_runtime(get_settings())
+    try:
+        with unit_of_work(runtime.engine) as session:
+            report = import_members(
+                session=session,
+                rows=read_member_file(file),
+                partner_name=partner,
+                pseudonymizer=runtime.pseudonymizer,
+                now=runtime.clock.now(),
+            )
+    except MemberFileError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    console.print(
+        f"Imported {report.imported}, updated {report.updated}, unchanged {report.unchanged}."
+    )
+    for row in report.rejected:
+        console.print(f"  line {row.line}: {row.reason}")
+
+
+from recruitbot.cli_chat import chat, messages  # noqa: E402
+
+app.command()(chat)
+app.command()(messages)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

@@ -1,0 +1,95 @@
+"""The ticker: APScheduler only calls `tick`; the rows in the database say what is due."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from bot.service import Dialogue
+from channels.port import Channel
+from outreach import invitations
+from outreach.sending import send_batch
+from scheduler import jobs
+from scheduler.clock import Clock
+from store.db import unit_of_work
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    invitations: int
+    reminders: int
+    follow_ups: int
+    sent: int
+
+
+@dataclass
+class Ticker:
+    """Runs every kind of due work once per tick, each batch in its own transaction."""
+
+    engine: Engine
+    clock: Clock
+    dialogue: Dialogue
+    channels: Mapping[str, Channel]
+    batch: int = 200
+
+    def tick(self) -> TickReport:
+        """Handle everything due now, then deliver the outbox."""
+        invited = self._drain(invitations.process_due)
+        reminded = self._drain(jobs.process_reminders)
+        followed = self._drain(jobs.process_follow_ups)
+        sent = 0
+        while True:
+            report = send_batch(
+                engine=self.engine,
+                channels=self.channels,
+                window=self.dialogue.window,
+                now=self.clock.now(),
+                limit=self.batch,
+            )
+            handled = report.sent + report.errored + report.failed
+            sent += report.sent
+            if handled < self.batch:
+                break
+        return TickReport(invited, reminded, followed, sent)
+
+    def _drain(self, job: jobs.DueJob) -> int:
+        total = 0
+        while True:
+            with unit_of_work(self.engine) as session:
+                handled = job(
+                    session=session, dialogue=self.dialogue, now=self.clock.now(), limit=self.batch
+                )
+            total += handled
+            if handled < self.batch:
+                return total
+
+
+def start_background(ticker: Ticker, *, seconds: float) -> BackgroundScheduler:
+    """Tick every `seconds` in a background thread; never two ticks at once."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        _safe_tick,
+        "interval",
+        args=[ticker],
+        seconds=seconds,
+        max_instances=1,
+        coalesce=True,
+        id="tick",
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _safe_tick(ticker: Ticker) -> None:
+    try:
+        report = ticker.tick()
+        log.info("scheduler.tick", **report.__dict__)
+    except Exception:
+        # The next tick retries: the rows are still due.
+        log.exception("scheduler.tick_failed")

@@ -1,0 +1,168 @@
+"""Messages in and out. All SQL about messages lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col
+
+from store.models import Message, OptOut
+from store.types import STATUS_RANK, Direction, MessageStatus, Trigger
+
+# Kinds that may still go out to someone who has opted out: the confirmation of that opt-out.
+OPT_OUT_SAFE_KINDS = ("opt_out",)
+CLAIMABLE = (MessageStatus.QUEUED, MessageStatus.ERRORED)
+
+
+def queue(
+    *,
+    session: Session,
+    channel: str,
+    address: str,
+    kind: str,
+    trigger: Trigger,
+    text: str,
+    now: datetime,
+    contact_id: int | None = None,
+    conversation_id: int | None = None,
+    staff_member_id: int | None = None,
+) -> Message:
+    """Write an outbound message to the outbox, in the caller's transaction."""
+    message = Message(
+        contact_id=contact_id,
+        conversation_id=conversation_id,
+        staff_member_id=staff_member_id,
+        direction=Direction.OUT,
+        channel=channel,
+        address=address,
+        kind=kind,
+        trigger=trigger,
+        text=text,
+        status=MessageStatus.QUEUED,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def record_inbound(
+    *,
+    session: Session,
+    channel: str,
+    address: str,
+    text: str,
+    provider_id: str,
+    now: datetime,
+) -> Message | None:
+    """Store an inbound message once per provider id; None when it was seen before."""
+    values = {
+        "direction": Direction.IN.value,
+        "channel": channel,
+        "address": address,
+        "kind": "reply",
+        "trigger": Trigger.REPLY.value,
+        "text": text,
+        "status": MessageStatus.RECEIVED.value,
+        "provider_id": provider_id,
+        "attempts": 0,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Message)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["channel", "direction", "provider_id"],
+            index_where=col(Message.provider_id).is_not(None),
+        )
+        .returning(col(Message.id))
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    return None if new_id is None else session.get(Message, new_id)
+
+
+def claim_batch(
+    *, session: Session, now: datetime, window_open: bool, limit: int, lease: timedelta
+) -> Sequence[Message]:
+    """Claim queued messages for sending; scheduled ones only while the window is open.
+
+    A message left in `sending` by a sender that died is claimed again once its lease is out.
+    """
+    opted_out = exists().where(
+        col(OptOut.contact_id) == col(Message.contact_id), col(OptOut.revoked_at).is_(None)
+    )
+    due = or_(
+        col(Message.status).in_(CLAIMABLE) & (col(Message.next_attempt_at) <= now),
+        (col(Message.status) == MessageStatus.SENDING) & (col(Message.claimed_at) < now - lease),
+    )
+    query = (
+        select(Message)
+        .where(col(Message.direction) == Direction.OUT, due)
+        .where(~opted_out | col(Message.kind).in_(OPT_OUT_SAFE_KINDS))
+        .order_by(col(Message.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if not window_open:
+        query = query.where(col(Message.trigger) == Trigger.REPLY)
+    messages = session.scalars(query).all()
+    for message in messages:
+        message.status = MessageStatus.SENDING
+        message.claimed_at = now
+        message.attempts += 1
+    return messages
+
+
+def cancel_pending_for_contact(*, session: Session, contact_id: int) -> int:
+    """Withdraw every unsent message to a contact; return how many."""
+    result = session.execute(
+        update(Message)
+        .where(
+            col(Message.contact_id) == contact_id,
+            col(Message.direction) == Direction.OUT,
+            col(Message.status).in_(CLAIMABLE),
+        )
+        .values(status=MessageStatus.CANCELLED)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def advance_status(
+    *, session: Session, message: Message, status: MessageStatus, now: datetime
+) -> bool:
+    """Move a message's status forward; a late or repeated callback never moves it back."""
+    current = MessageStatus(message.status)
+    if STATUS_RANK[status] <= STATUS_RANK[current] and status != MessageStatus.ERRORED:
+        return False
+    if status == MessageStatus.ERRORED and current not in (MessageStatus.SENDING,):
+        return False
+    message.status = status
+    if status == MessageStatus.DELIVERED:
+        message.delivered_at = now
+    return True
+
+
+def by_provider_id(*, session: Session, channel: str, provider_id: str) -> Message | None:
+    """Find an outbound message by the provider's id for it."""
+    return session.scalars(
+        select(Message).where(
+            col(Message.channel) == channel,
+            col(Message.direction) == Direction.OUT,
+            col(Message.provider_id) == provider_id,
+        )
+    ).first()
+
+
+def for_contact(*, session: Session, contact_id: int) -> Sequence[Message]:
+    """Return one contact's messages in time order."""
+    return session.scalars(
+        select(Message)
+        .where(col(Message.contact_id) == contact_id)
+        .order_by(col(Message.created_at), col(Message.id))
+    ).all()

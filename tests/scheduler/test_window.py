@@ -49,8 +49,11 @@ class TestNextOpen:
         assert WINDOW.next_open(local(2026, 11, 24, 6, 0)) == local(2026, 11, 24, 9, 0)
 
     @settings(max_examples=300, deadline=None)
-    @given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31),
-                        timezones=st.just(UTC)))
+    @given(
+        st.datetimes(
+            min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+        )
+    )
     def test_next_open_is_open_and_never_earlier(self, moment: datetime) -> None:
         opened = WINDOW.next_open(moment)
         assert opened >= moment

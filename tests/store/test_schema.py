@@ -17,8 +17,19 @@ class TestMigrations:
     def test_all_tables_exist(self, engine: Engine) -> None:
         tables = set(inspect(engine).get_table_names())
         assert {
-            "partner", "contact", "campaign", "message", "conversation", "slot", "booking",
-            "follow_up", "monitoring_record", "opt_out", "audit_event", "invitation", "reminder",
+            "partner",
+            "contact",
+            "campaign",
+            "message",
+            "conversation",
+            "slot",
+            "booking",
+            "follow_up",
+            "monitoring_record",
+            "opt_out",
+            "audit_event",
+            "invitation",
+            "reminder",
         } <= tables
 
     def test_upgrade_twice_is_a_no_op(self, engine: Engine) -> None:
@@ -41,8 +52,14 @@ class TestUTCDateTime:
         assert loaded.created_at.utcoffset() == timedelta(0)
 
     def test_naive_datetime_is_refused(self, session: Session) -> None:
-        session.add(Contact(public_id="c1", phone="+4520123456",
-                            created_at=datetime(2026, 1, 1), updated_at=datetime.now(UTC)))
+        session.add(
+            Contact(
+                public_id="c1",
+                phone="+4520123456",
+                created_at=datetime(2026, 1, 1),
+                updated_at=datetime.now(UTC),
+            )
+        )
         with pytest.raises(Exception, match="naive"):
             session.commit()
 

@@ -1,0 +1,127 @@
+"""Targeting and launching a campaign into paced waves."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from outreach.campaigns import launch, preview_counts, wave_times
+from outreach.optout import opt_out
+from outreach.targeting import age_on, years_before
+from store.models import Conversation, Invitation
+from tests.factories import MONDAY, WINDOW, add_contact, make_world
+
+
+class TestAge:
+    def test_age_on_birthday_and_the_day_before(self) -> None:
+        assert age_on(date(1966, 11, 23), date(2026, 11, 23)) == 60
+        assert age_on(date(1966, 11, 24), date(2026, 11, 23)) == 59
+
+    def test_years_before_leap_day(self) -> None:
+        assert years_before(date(2028, 2, 29), 1) == date(2027, 2, 28)
+
+
+class TestTargeting:
+    def test_only_the_age_band_on_the_send_date(self, session: Session) -> None:
+        world = make_world(session)
+        send = MONDAY.date()
+        inside = {
+            "turns 40 today": add_contact(
+                session, world, phone="+4520000001", birth_date=send.replace(year=send.year - 40)
+            ),
+            "60, turns 61 tomorrow": add_contact(
+                session, world, phone="+4520000002", birth_date=date(1965, 11, 24)
+            ),
+        }
+        outside = {
+            "turns 40 tomorrow": add_contact(
+                session, world, phone="+4520000003", birth_date=date(1986, 11, 24)
+            ),
+            "turned 61 today": add_contact(
+                session, world, phone="+4520000004", birth_date=date(1965, 11, 23)
+            ),
+        }
+        launched = launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
+        invited = set(session.scalars(select(col(Invitation.contact_id))))
+        assert launched.invitations == 2
+        assert invited == {c.id for c in inside.values()}
+        assert not invited & {c.id for c in outside.values()}
+
+    def test_exclusions(self, session: Session) -> None:
+        world = make_world(session)
+        ok = add_contact(session, world, phone="+4520000001")
+        unknown_home = add_contact(session, world, phone="+4520000002")
+        unknown_home.municipality_id = None
+        add_contact(session, world, phone="+4520000003", municipality=world.other_municipality)
+        add_contact(session, world, phone="+4520000004", partner=world.other_partner)
+        stopped = add_contact(session, world, phone="+4520000005")
+        opt_out(
+            session=session,
+            contact_id=stopped.id,
+            address=stopped.phone,
+            source="keyword",
+            now=MONDAY,
+        )
+        busy = add_contact(session, world, phone="+4520000006")
+        assert busy.id is not None and world.campaign.id is not None
+        session.add(
+            Conversation(
+                contact_id=busy.id,
+                campaign_id=world.campaign.id,
+                channel="console",
+                state="{}",
+                created_at=MONDAY,
+            )
+        )
+        session.flush()
+        counts = preview_counts(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
+        assert counts["targeted"] == 2
+        assert counts["opted_out"] == 1
+        assert counts["in_conversation"] == 1
+        launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
+        assert set(session.scalars(select(col(Invitation.contact_id)))) == {ok.id, unknown_home.id}
+
+    def test_opt_out_from_an_unknown_number_counts_after_import(self, session: Session) -> None:
+        world = make_world(session)
+        opt_out(
+            session=session, contact_id=None, address="+4520000001", source="keyword", now=MONDAY
+        )
+        add_contact(session, world, phone="+4520000001")
+        assert (
+            launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW).invitations
+            == 0
+        )
+
+
+class TestWaves:
+    def test_pace_and_window(self) -> None:
+        times = wave_times(start=MONDAY, count=25, daily_limit=10, window=WINDOW)
+        days: dict[date, int] = {}
+        for moment in times:
+            assert WINDOW.is_open(moment)
+            day = moment.astimezone(WINDOW.tz).date()
+            days[day] = days.get(day, 0) + 1
+        assert list(days.values()) == [10, 10, 5]
+        assert times == sorted(times)
+
+    def test_skips_christmas(self) -> None:
+        start = datetime(2026, 12, 23, 17, 0, tzinfo=WINDOW.tz)
+        times = wave_times(start=start, count=20, daily_limit=10, window=WINDOW)
+        assert {t.astimezone(WINDOW.tz).date() for t in times} == {
+            date(2026, 12, 23),
+            date(2026, 12, 28),
+        }
+
+    def test_launch_twice_is_refused(self, session: Session) -> None:
+        world = make_world(session)
+        launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
+        with pytest.raises(ValueError, match="not a draft"):
+            launch(
+                session=session,
+                campaign=world.campaign,
+                now=MONDAY + timedelta(hours=1),
+                window=WINDOW,
+            )

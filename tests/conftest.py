@@ -79,7 +79,9 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
+def truncate_all(url: str) -> None:
+    """Empty every table of a PostgreSQL test database."""
+    engine = make_engine(url)
     with engine.begin() as conn:
         tables = conn.execute(
             text(
@@ -89,6 +91,7 @@ def _truncate_all(engine: Engine) -> None:
         ).scalars()
         names = ", ".join(f'"{t}"' for t in tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -101,9 +104,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{path}"
         return
     url: str = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
+    truncate_all(url)
     yield url
 
 

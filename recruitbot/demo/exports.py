@@ -84,7 +84,7 @@ def write_contacts(*, session: Session, path: Path) -> int:
         .all()
     )
     municipality_of: dict[int | None, str] = dict(
-        session.execute(select(col(Municipality.id), col(Municipality.name))).tuples().all()
+        session.execute(select(col(Municipality.id), col(Municipality.name))).all()
     )
     opted_out = set(
         session.scalars(select(col(OptOut.contact_id)).where(col(OptOut.revoked_at).is_(None)))

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from outreach.synthetic import write_member_csv
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -18,6 +17,7 @@ from bot.types import ConversationState
 from channels.console import ConsoleChannel
 from outreach.campaigns import launch
 from outreach.contacts import import_members, read_member_file
+from outreach.synthetic import write_member_csv
 from recruitbot.demo import citizens, exports, scenario, staff
 from recruitbot.runtime import Runtime, build_runtime
 from recruitbot.settings import Settings

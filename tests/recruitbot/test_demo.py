@@ -1,0 +1,141 @@
+"""A seeded demo run, checked from its own output files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from outreach.targeting import age_on
+from recruitbot.demo.run import DemoOptions, DemoResult, run_demo
+from recruitbot.settings import Settings
+from scheduler.window import COPENHAGEN, SendWindow
+from tests.conftest import BACKENDS, truncate_all
+
+START = datetime(2026, 11, 23, 8, 0, tzinfo=COPENHAGEN)  # runs into the Christmas holidays
+FUNNEL_KEYS = [
+    "invited",
+    "delivered",
+    "replied",
+    "screened_in",
+    "booked",
+    "attended",
+    "referred",
+    "followed_up",
+    "opted_out",
+]
+DELIVERED = ("sent", "delivered", "undelivered")
+
+
+def demo(out: Path, *, seed: int = 7, contacts: int = 300, days: int = 40) -> DemoResult:
+    options = DemoOptions(contacts=contacts, days=days, seed=seed, out=out, start=START)
+    return run_demo(options, Settings())
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoResult]:
+    """Run the demo once per backend: its own SQLite file, or the test PostgreSQL database."""
+    out = tmp_path_factory.mktemp(f"demo-{request.param}")
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "postgresql":
+            url: str = request.getfixturevalue("postgres_url")
+            truncate_all(url)
+            patch.setenv("RECRUITBOT_DATABASE_URL", url)
+        else:
+            patch.delenv("RECRUITBOT_DATABASE_URL", raising=False)
+        yield demo(out)
+
+
+class TestDemoOutputs:
+    def test_writes_every_output(self, demo_run: DemoResult) -> None:
+        funnel = json.loads((demo_run.out / "funnel.json").read_text())
+        assert list(funnel) == FUNNEL_KEYS
+        assert all(isinstance(v, int) for v in funnel.values())
+        # Every stage of the path was reached in the simulation.
+        assert all(funnel[k] > 0 for k in FUNNEL_KEYS), funnel
+        assert funnel["invited"] >= funnel["replied"] >= funnel["booked"] >= funnel["attended"]
+        messages = read(demo_run.out / "messages.csv")
+        assert set(messages[0]) >= {
+            "time",
+            "direction",
+            "channel",
+            "contact",
+            "kind",
+            "trigger",
+            "text",
+        }
+        assert {m["kind"] for m in messages} >= {
+            "invitation",
+            "question",
+            "confirmation",
+            "reminder",
+            "follow_up",
+        }
+        contacts = read(demo_run.out / "contacts.csv")
+        assert list(contacts[0]) == ["contact", "birth_date", "municipality", "partner", "status"]
+        html = (demo_run.out / "report.html").read_text()
+        assert "<table" in html and "Sundhedstjek" in html
+
+    def test_only_ages_40_to_60_on_the_invitation_date(self, demo_run: DemoResult) -> None:
+        born = {
+            c["contact"]: date.fromisoformat(c["birth_date"])
+            for c in read(demo_run.out / "contacts.csv")
+        }
+        invitations = [m for m in read(demo_run.out / "messages.csv") if m["kind"] == "invitation"]
+        assert invitations
+        for message in invitations:
+            sent_on = datetime.fromisoformat(message["time"]).date()
+            assert 40 <= age_on(born[message["contact"]], sent_on) <= 60, message
+
+    def test_nothing_after_stop_but_its_confirmation(self, demo_run: DemoResult) -> None:
+        stopped_at: dict[str, datetime] = {}
+        outs = [m for m in read(demo_run.out / "messages.csv") if m["direction"] == "out"]
+        for message in outs:
+            if message["kind"] == "opt_out":
+                stopped_at.setdefault(message["contact"], datetime.fromisoformat(message["time"]))
+        assert stopped_at, "the simulation should include opt-outs"
+        for message in outs:
+            stop = stopped_at.get(message["contact"])
+            if stop and message["status"] in DELIVERED and message["kind"] != "opt_out":
+                assert datetime.fromisoformat(message["time"]) <= stop, message
+
+    def test_no_scheduled_message_outside_the_window(self, demo_run: DemoResult) -> None:
+        window = SendWindow()
+        scheduled = [
+            m
+            for m in read(demo_run.out / "messages.csv")
+            if m["trigger"] == "scheduled" and m["status"] in DELIVERED
+        ]
+        assert len(scheduled) > 100
+        for message in scheduled:
+            assert window.is_open(datetime.fromisoformat(message["time"])), message
+
+    def test_replies_go_out_at_once_even_in_the_evening(self, demo_run: DemoResult) -> None:
+        window = SendWindow()
+        replies = [
+            m
+            for m in read(demo_run.out / "messages.csv")
+            if m["trigger"] == "reply" and m["direction"] == "out"
+        ]
+        assert any(not window.is_open(datetime.fromisoformat(m["time"])) for m in replies)
+
+
+class TestRepeatable:
+    def test_same_seed_same_run(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("RECRUITBOT_DATABASE_URL", raising=False)
+        first = demo(tmp_path / "a", seed=3, contacts=120, days=20)
+        second = demo(tmp_path / "b", seed=3, contacts=120, days=20)
+        assert first.funnel == second.funnel
+        for name in ("messages.csv", "contacts.csv", "funnel.json"):
+            assert (first.out / name).read_bytes() == (second.out / name).read_bytes(), name

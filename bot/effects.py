@@ -31,6 +31,7 @@ STAFF_TEXT = {
     "callback": "Borger ønsker at blive ringet op",
     "not_understood": "Borger har svaret noget, som systemet ikke forstod, og tilbydes et opkald",
     "no_slots": "Ingen ledige tider at tilbyde; borger ønsker kontakt",
+    "follow_up_reply": "Borger har svaret på opfølgningen en måned efter samtalen",
 }
 
 

@@ -147,6 +147,8 @@ class ConversationState:
     rebooking: bool = False  # the current offer replaces an existing booking
     no_shows: int = 0
     close_reason: str | None = None
+    awaiting_rebook: bool = False  # after a no-show: asked whether the citizen wants a new time
+    awaiting_follow_up_reply: bool = False  # a follow-up asked how it goes; forward the answer
 
     def with_(self, **changes: Any) -> ConversationState:
         """Return a copy with some fields changed."""

@@ -1,0 +1,178 @@
+"""The screening questions: consent, age, municipality, self-rated health, chronic disease."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot import parsing
+from bot.flow import Flow
+from bot.flows import booking
+from bot.flows.common import close_effect, closed_state, confused, say, yes_no
+from bot.render import local_time
+from bot.types import (
+    Context,
+    ConversationState,
+    MessageKind,
+    Outbound,
+    ScreenedIn,
+    ScreenedOut,
+    Screening,
+    Step,
+    Transition,
+)
+
+QUESTIONS = {
+    Step.CONSENT: "consent",
+    Step.AGE: "ask_age",
+    Step.MUNICIPALITY: "ask_municipality",
+    Step.HEALTH: "ask_health",
+    Step.CHRONIC: "ask_chronic",
+}
+_CLARIFY = {
+    Step.CONSENT: "clarify_consent",
+    Step.AGE: "clarify_age",
+    Step.MUNICIPALITY: "clarify_municipality",
+    Step.HEALTH: "clarify_health",
+    Step.CHRONIC: "clarify_chronic",
+}
+# Municipality names are stored as written, trimmed to something sane.
+_MAX_NAME = 60
+
+Reply = Callable[[ConversationState, str, datetime, Context, Flow], Transition | None]
+
+
+def question(state: ConversationState, ctx: Context, flow: Flow) -> Outbound:
+    """Ask the question of the current screening step."""
+    return say(flow, QUESTIONS[state.step], MessageKind.QUESTION, state, ctx)
+
+
+def ask(state: ConversationState, step: Step, ctx: Context, flow: Flow) -> Transition:
+    """Move to a screening step and ask its question."""
+    asking = state.with_(step=step, misunderstood=0)
+    return Transition(asking, (question(asking, ctx, flow),))
+
+
+def _screen(state: ConversationState, **answers: Any) -> ConversationState:
+    return state.with_(screening=replace(state.screening, **answers))
+
+
+def _screened_in(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> Transition:
+    return booking.offer(state, now, ctx, flow, effects=(ScreenedIn(),))
+
+
+def _screened_out(state: ConversationState, reason: str, ctx: Context, flow: Flow) -> Transition:
+    done = closed_state(state, "screened_out")
+    message = say(flow, f"screened_out_{reason}", MessageKind.SCREENED_OUT, done, ctx)
+    return Transition(done, (message,), (ScreenedOut(reason=reason), close_effect("screened_out")))
+
+
+def _skipped(text: str, flow: Flow) -> bool:
+    return parsing.mentions(text, flow.keywords.skip, max_tokens=5)
+
+
+def _on_consent(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition | None:
+    answer = yes_no(text, flow)
+    if answer is parsing.Answer.YES:
+        return ask(state.with_(consent=True), Step.AGE, ctx, flow)
+    # Skipping the questions is saying no to them: straight to the times.
+    if answer is parsing.Answer.NO or _skipped(text, flow):
+        return _screened_in(state.with_(consent=False), now, ctx, flow)
+    return None
+
+
+def _after_age(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
+    next_step = Step.MUNICIPALITY if ctx.municipality is None else Step.HEALTH
+    return ask(state, next_step, ctx, flow)
+
+
+def _age_fits(state: ConversationState, text: str, now: datetime, ctx: Context) -> Screening | None:
+    """Read a year of birth or an age against the band; None if the reply has neither."""
+    this_year = local_time(now).year
+    year = parsing.find_birth_year(text, this_year)
+    if year is not None:
+        # Without the birthday the age is one of two; give the benefit of the doubt.
+        fits = this_year - year >= ctx.age_min and this_year - year - 1 <= ctx.age_max
+        return replace(state.screening, birth_year=year, age_confirmed=fits)
+    age = parsing.find_age(text)
+    if age is not None:
+        return replace(state.screening, age_confirmed=ctx.age_min <= age <= ctx.age_max)
+    return None
+
+
+def _on_age(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition | None:
+    if _skipped(text, flow):
+        return _after_age(state, ctx, flow)
+    screening = _age_fits(state, text, now, ctx)
+    if screening is None:
+        answer = yes_no(text, flow)
+        if answer is None:
+            return None
+        screening = replace(state.screening, age_confirmed=answer is parsing.Answer.YES)
+    answered = state.with_(screening=screening)
+    if screening.age_confirmed:
+        return _after_age(answered, ctx, flow)
+    return _screened_out(answered, "age", ctx, flow)
+
+
+def _on_municipality(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition | None:
+    if _skipped(text, flow):
+        return ask(state, Step.HEALTH, ctx, flow)
+    if yes_no(text, flow) is not None:
+        return None
+    match = parsing.match_municipality(text, ctx.target_municipality)
+    if match is None:
+        return None
+    answered = _screen(state, municipality=" ".join(text.split())[:_MAX_NAME])
+    if match:
+        return ask(answered, Step.HEALTH, ctx, flow)
+    return _screened_out(answered, "municipality", ctx, flow)
+
+
+def _on_health(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition | None:
+    if _skipped(text, flow):
+        return ask(state, Step.CHRONIC, ctx, flow)
+    health = parsing.parse_health(text)
+    if health is None:
+        return None
+    return ask(_screen(state, self_rated_health=health), Step.CHRONIC, ctx, flow)
+
+
+def _on_chronic(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition | None:
+    if _skipped(text, flow):
+        return _screened_in(state, now, ctx, flow)
+    diseases = parsing.parse_chronic(text, flow.keywords.none)
+    if diseases is None:
+        return None
+    return _screened_in(_screen(state, chronic_diseases=diseases), now, ctx, flow)
+
+
+_REPLIES: dict[Step, Reply] = {
+    Step.CONSENT: _on_consent,
+    Step.AGE: _on_age,
+    Step.MUNICIPALITY: _on_municipality,
+    Step.HEALTH: _on_health,
+    Step.CHRONIC: _on_chronic,
+}
+
+
+def on_reply(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition:
+    """Read an answer to the current screening question."""
+    answered = _REPLIES[state.step](state, text, now, ctx, flow)
+    if answered is None:
+        return confused(state, ctx, flow, _CLARIFY[state.step])
+    return answered

@@ -1,0 +1,153 @@
+"""Properties of the engine over any state, context and reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.engine import step
+from bot.flow import DEFAULT_FLOW
+from bot.types import (
+    CloseConversation,
+    Context,
+    ConversationState,
+    Event,
+    EventKind,
+    Inbound,
+    MessageKind,
+    NotifyStaff,
+    Screening,
+    SlotOffer,
+    Step,
+    Text,
+    Transition,
+)
+
+NOW = datetime(2025, 11, 25, 9, 0, tzinfo=UTC)
+K = MessageKind
+CLOSE_REASONS = [None, "declined", "screened_out", "cancelled", "no_show", "attended", "opted_out"]
+KEYWORDS = sorted({word for field in DEFAULT_FLOW.keywords.__dict__.values() for word in field})
+SETTINGS = settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+
+slots = st.builds(
+    SlotOffer,
+    slot_id=st.integers(1, 30),
+    starts_at=st.integers(-3 * 24, 40 * 24).map(lambda hours: NOW + timedelta(hours=hours)),
+    duration_min=st.sampled_from([30, 45]),
+    location_name=st.sampled_from(["Sundhedscenter Roskilde", "FOA, Roskilde", ""]),
+    address=st.sampled_from(["Køgevej 1", ""]),
+)
+contexts = st.builds(
+    Context,
+    sender=st.sampled_from(["Roskilde Kommune", "Syddjurs Kommune"]),
+    first_name=st.sampled_from([None, "Anna", "Mohammed"]),
+    municipality=st.sampled_from([None, "Roskilde Kommune"]),
+    target_municipality=st.sampled_from(["", "Roskilde Kommune", "Lyngby-Taarbæk Kommune"]),
+    free_slots=st.lists(slots, max_size=10).map(tuple),
+    booking=st.none() | slots,
+    phone_number=st.sampled_from(["", "46 31 30 00"]),
+)
+states = st.builds(
+    ConversationState,
+    step=st.sampled_from(Step),
+    lang=st.sampled_from(["da", "en"]),
+    misunderstood=st.integers(0, 3),
+    consent=st.none() | st.booleans(),
+    screening=st.just(Screening()),
+    offered_slot_ids=st.lists(st.integers(1, 30), max_size=3).map(tuple),
+    offer_offset=st.integers(0, 12),
+    rebooking=st.booleans(),
+    no_shows=st.integers(0, 2),
+    close_reason=st.sampled_from(CLOSE_REASONS),
+    awaiting_rebook=st.booleans(),
+)
+replies = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(KEYWORDS),
+    st.lists(
+        st.sampled_from([*KEYWORDS, "1", "2", "1970", "nr", "ikke", "🙂", "!"]), max_size=8
+    ).map(" ".join),
+)
+inbounds: st.SearchStrategy[Inbound] = st.one_of(
+    replies.map(Text), st.sampled_from(EventKind).map(Event)
+)
+gibberish = st.text(alphabet="xqzw ", min_size=1, max_size=20).filter(str.strip)
+
+
+def run(state: ConversationState, inbound: Inbound, ctx: Context) -> Transition:
+    return step(state, inbound, NOW, ctx)
+
+
+class TestStepProperties:
+    @SETTINGS
+    @given(states, inbounds, contexts)
+    def test_never_raises_and_says_little(
+        self, state: ConversationState, inbound: Inbound, ctx: Context
+    ) -> None:
+        transition = run(state, inbound, ctx)
+        assert len(transition.outbound) <= 2
+        assert len(transition.effects) <= 4
+        for message in transition.outbound:
+            assert message.text.strip()
+            assert "{" not in message.text
+        assert ConversationState.from_json(transition.state.to_json()) == transition.state
+
+    @SETTINGS
+    @given(states, inbounds, contexts)
+    def test_closed_answers_only_briefly(
+        self, state: ConversationState, inbound: Inbound, ctx: Context
+    ) -> None:
+        state = state.with_(step=Step.CLOSED)
+        transition = run(state, inbound, ctx)
+        sent = {message.kind for message in transition.outbound}
+        if state.close_reason == "opted_out":
+            assert sent <= {K.OPT_IN, K.HELP}
+        elif isinstance(inbound, Event):
+            allowed = {K.FOLLOW_UP} if state.close_reason == "attended" else set()
+            assert sent <= allowed
+        else:
+            assert sent <= {K.INFO, K.HELP, K.OPT_OUT, K.OPT_IN, K.CALLBACK}
+        assert transition.state.step is Step.CLOSED
+
+    @SETTINGS
+    @given(states, inbounds, contexts)
+    def test_closing_says_why(
+        self, state: ConversationState, inbound: Inbound, ctx: Context
+    ) -> None:
+        transition = run(state, inbound, ctx)
+        if state.step is not Step.CLOSED and transition.state.step is Step.CLOSED:
+            assert transition.state.close_reason
+            assert transition.effects[-1] == CloseConversation(transition.state.close_reason)
+
+    @SETTINGS
+    @given(states, gibberish, contexts)
+    def test_repeated_nonsense_never_loops(
+        self, state: ConversationState, text: str, ctx: Context
+    ) -> None:
+        sent = 0
+        notified = 0
+        for _ in range(6):
+            transition = run(state, Text(text), ctx)
+            sent += len(transition.outbound)
+            notified += transition.effects.count(NotifyStaff("not_understood"))
+            state = transition.state
+        assert sent <= 3
+        assert notified <= 1
+
+    @SETTINGS
+    @given(states, contexts)
+    def test_an_echoing_auto_reply_dies_out(self, state: ConversationState, ctx: Context) -> None:
+        transition = run(state, Event(EventKind.INVITE), ctx)
+        state = transition.state
+        echoes = list(transition.outbound) or []
+        sent = 0
+        for _ in range(10):
+            if not echoes:
+                break
+            transition = run(state, Text(echoes.pop().text), ctx)
+            state = transition.state
+            echoes.extend(transition.outbound)
+            sent += len(transition.outbound)
+        assert sent <= 4

@@ -1,0 +1,54 @@
+"""Keyed pseudonyms: a stable contact id for exports and a match key for CPR numbers.
+
+Both are HMAC-SHA256 under separate secret keys, so neither can be reversed or recomputed by
+someone who has the data but not the keys, and the two cannot be linked to each other.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+from stdnum.dk import cpr
+
+if TYPE_CHECKING:
+    from recruitbot.settings import Settings
+
+# 10 base32 characters are 50 bits: a collision among a million contacts has odds of about 1e-3.
+_CONTACT_ID_CHARS = 10
+
+
+class Pseudonymizer:
+    """Turn phone numbers and CPR numbers into keyed, irreversible identifiers."""
+
+    __slots__ = ("_cpr_key", "_pseudonym_key")
+
+    def __init__(self, *, pseudonym_key: SecretStr, cpr_hmac_key: SecretStr) -> None:
+        if not pseudonym_key.get_secret_value() or not cpr_hmac_key.get_secret_value():
+            raise ValueError("pseudonym keys must not be empty")
+        self._pseudonym_key = pseudonym_key.get_secret_value().encode()
+        self._cpr_key = cpr_hmac_key.get_secret_value().encode()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pseudonymizer:
+        """Build one from the service's settings."""
+        return cls(pseudonym_key=settings.pseudonym_key, cpr_hmac_key=settings.cpr_hmac_key)
+
+    def __repr__(self) -> str:
+        return "Pseudonymizer(keys hidden)"
+
+    def contact_id(self, phone_e164: str) -> str:
+        """Return the short public id for the contact with this E.164 phone number."""
+        digest = hmac.new(self._pseudonym_key, phone_e164.encode(), hashlib.sha256).digest()
+        return "c-" + base64.b32encode(digest).decode().lower()[:_CONTACT_ID_CHARS]
+
+    def cpr_hash(self, cpr_digits: str) -> str:
+        """Return the hex match key for a CPR number, written with or without the dash."""
+        digits = cpr.compact(cpr_digits)
+        if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
+            # The value itself is never repeated: it may be a real CPR number with a typo.
+            raise ValueError("a CPR number has 10 digits")
+        return hmac.new(self._cpr_key, digits.encode(), hashlib.sha256).hexdigest()

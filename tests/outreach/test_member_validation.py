@@ -1,0 +1,126 @@
+"""One row of a member file: a MemberRow, or a rejection with a reason staff can act on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import SecretStr
+
+from outreach.contacts import CANONICAL_FIELDS, MemberRow, RejectedRow, validate_row
+from outreach.municipalities import MunicipalityRef
+from outreach.pseudonyms import Pseudonymizer
+from store.types import Education
+
+TODAY = date(2026, 3, 2)
+IDS = Pseudonymizer(pseudonym_key=SecretStr("test-pseudonym"), cpr_hmac_key=SecretStr("test-cpr"))
+
+
+def _validate(**raw: str) -> MemberRow | RejectedRow:
+    return validate_row(line=7, raw=raw, pseudonymizer=IDS, today=TODAY)
+
+
+def _reason(**raw: str) -> str:
+    result = _validate(**raw)
+    assert isinstance(result, RejectedRow), result
+    assert result.line == 7
+    return result.reason
+
+
+class TestValidRow:
+    def test_full_row_is_normalised(self) -> None:
+        row = _validate(
+            name="  Søren   Ærø ",
+            phone="0045 20 12 34 56",
+            birth_date="31.01.1970",
+            municipality="Roskilde Kommune",
+            workplace="Hjemmeplejen",
+            education="Faglært",
+            language="Engelsk",
+        )
+        assert row == MemberRow(
+            line=7,
+            phone="+4520123456",
+            name="Søren Ærø",
+            birth_date=date(1970, 1, 31),
+            municipality=MunicipalityRef(code="265", name="Roskilde"),
+            workplace="Hjemmeplejen",
+            education=Education.KORT,
+            language="en",
+        )
+
+    def test_only_a_phone_is_required(self) -> None:
+        assert _validate(phone="20123456") == MemberRow(line=7, phone="+4520123456")
+
+    def test_birth_date_comes_from_the_cpr(self) -> None:
+        row = _validate(phone="20123456", cpr="150310-4321")
+        assert isinstance(row, MemberRow)
+        assert row.birth_date == date(2010, 3, 15)
+        assert row.cpr_hash == IDS.cpr_hash("1503104321")
+
+    def test_written_birth_date_matching_the_cpr_is_fine(self) -> None:
+        row = _validate(phone="20123456", cpr="0101701234", birth_date="1970-01-01")
+        assert isinstance(row, MemberRow)
+        assert row.birth_date == date(1970, 1, 1)
+
+
+class TestRejections:
+    @pytest.mark.parametrize(
+        ("raw", "reason"),
+        [
+            ({"phone": ""}, "missing phone number"),
+            ({"phone": "12 34"}, "invalid phone number '12 34'"),
+            (
+                {"phone": "20123456", "birth_date": "31-02-1970"},
+                "birth date '31-02-1970' is not a date",
+            ),
+            (
+                {"phone": "20123456", "birth_date": "01-01-2030"},
+                "birth date '01-01-2030' is in the future or before 1900",
+            ),
+            ({"phone": "20123456", "municipality": "Narnia"}, "unknown municipality 'Narnia'"),
+            ({"phone": "20123456", "language": "polsk"}, "unknown language 'polsk' (use da or en)"),
+            ({"phone": "20123456", "cpr": "310270-1234"}, "CPR number fails the check"),
+            ({"phone": "20123456", "name": "x" * 201}, "name is longer than 200 characters"),
+        ],
+    )
+    def test_reasons(self, raw: dict[str, str], reason: str) -> None:
+        assert _reason(**raw) == reason
+
+    def test_phone_is_checked_first(self) -> None:
+        assert _reason(phone="1", cpr="bad", municipality="Narnia") == "invalid phone number '1'"
+
+    def test_birth_date_must_match_the_cpr(self) -> None:
+        reason = _reason(phone="20123456", cpr="0101701234", birth_date="02-01-1970")
+        assert reason == "birth date '02-01-1970' does not match the CPR number"
+
+    def test_cpr_of_someone_born_in_the_1800s_is_rejected(self) -> None:
+        assert _reason(phone="20123456", cpr="150360-5321").startswith("CPR number holds")
+
+    def test_long_quotes_are_shortened(self) -> None:
+        assert len(_reason(phone="1" * 39 + "x")) < 70
+
+
+class TestNoCprInReasons:
+    @pytest.mark.parametrize("cpr", ["010170-1234", "0101701234", "310270-1234", "010170-12"])
+    def test_the_cpr_is_never_quoted(self, cpr: str) -> None:
+        # A valid CPR is rejected here for disagreeing with the written birth date.
+        reason = _reason(phone="20123456", cpr=cpr, birth_date="02-02-1972")
+        assert "CPR number" in reason
+        assert cpr.replace("-", "")[:6] not in reason
+
+    @pytest.mark.parametrize("field", ["phone", "birth_date", "municipality", "language"])
+    def test_a_cpr_in_the_wrong_column_is_withheld(self, field: str) -> None:
+        raw = {"phone": "20123456", field: "010170-1234"}
+        reason = _reason(**raw)
+        assert "010170" not in reason
+        assert "withheld" in reason
+
+
+class TestNeverRaises:
+    @given(st.dictionaries(st.sampled_from(CANONICAL_FIELDS), st.text(max_size=30)))
+    def test_any_row_is_a_member_or_a_reason(self, raw: dict[str, str]) -> None:
+        result = validate_row(line=2, raw=raw, pseudonymizer=IDS, today=TODAY)
+        assert isinstance(result, MemberRow | RejectedRow)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import structlog
+
+
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    # Looked up at each bind, so a replaced sys.stderr (tests, embedding) is always honoured.
+    return structlog.PrintLogger(sys.stderr)
 
 
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
@@ -20,5 +26,6 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        cache_logger_on_first_use=True,
+        # Logs go to stderr: stdout belongs to the command's output (`--json`).
+        logger_factory=_stderr_logger,
     )

@@ -79,9 +79,7 @@ def write_contacts(*, session: Session, path: Path) -> int:
             select(col(Membership.contact_id), col(Partner.name)).join(
                 Partner, col(Partner.id) == col(Membership.partner_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     municipality_of: dict[int | None, str] = dict(
         session.execute(select(col(Municipality.id), col(Municipality.name))).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -32,22 +33,32 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed for a repeatable run.")] = 1,
     out: Annotated[Path, typer.Option(help="Where to write the outputs.")] = Path("var/demo"),
     daily_limit: Annotated[int, typer.Option(help="Invitations per working day.")] = 40,
+    start: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="First day (default: the next working day)."),
+    ] = None,
 ) -> None:
     """Run a full simulated campaign on the embedded database and print the funnel."""
     from recruitbot.demo.run import DemoOptions, run_demo
+    from scheduler.window import COPENHAGEN
 
     configure_logging(level="WARNING")
+    options = DemoOptions(
+        contacts=contacts,
+        days=days,
+        seed=seed,
+        out=out,
+        daily_limit=daily_limit,
+        start=datetime.combine(start.date(), time(8), COPENHAGEN) if start else None,
+    )
     with console.status("Simulating the campaign …"):
-        result = run_demo(
-            DemoOptions(contacts=contacts, days=days, seed=seed, out=out, daily_limit=daily_limit),
-            get_settings(),
-        )
+        result = run_demo(options, get_settings())
     imported = result.imported
     rejected = imported["rejected"]
     assert isinstance(rejected, list)
     console.print(
-        f"Imported {imported['imported']} members ({imported['updated']} merged duplicates, "
-        f"{len(rejected)} rows rejected); {result.invitations_scheduled} targeted."
+        f"Imported {imported['imported']} members; {imported['unchanged']} duplicate rows merged, "
+        f"{len(rejected)} rows rejected (bad numbers). {result.invitations_scheduled} targeted."
     )
     table = Table(title=f"Funnel after {days} days")
     table.add_column("step")

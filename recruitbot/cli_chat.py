@@ -29,7 +29,7 @@ def chat(
 ) -> None:
     """Write as the citizen with this number; the real engine and store answer."""
     from channels.console import ConsoleChannel
-    from recruitbot.chat import ChatSession
+    from recruitbot.chat import ChatSession, NoCampaignError
     from recruitbot.runtime import build_runtime
 
     channel = ConsoleChannel(
@@ -37,7 +37,11 @@ def chat(
     )
     runtime = build_runtime(get_settings(), channels={"console": channel})
     session = ChatSession(runtime=runtime, phone=_e164(phone))
-    console.print(session.open())
+    try:
+        console.print(session.open())
+    except NoCampaignError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
     console.print("Write as the citizen. Ctrl-D or an empty line ends the chat.\n")
     while True:
         try:

@@ -115,6 +115,14 @@ class TestChatCommand:
         assert "sundhedstjek" in result.output.lower()
         assert "Du er booket" in result.output
 
+    def test_empty_store_is_a_clear_error(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("RECRUITBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+        result = runner.invoke(app, ["chat", "--phone", "+4520998877"], input="\n")
+        assert result.exit_code == 1
+        assert "no campaign" in result.output
+
 
 class TestImportCommand:
     def test_reports_bad_rows_and_imports_good_ones(

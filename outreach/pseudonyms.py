@@ -9,13 +9,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pydantic import SecretStr
 from stdnum.dk import cpr
 
-if TYPE_CHECKING:
-    from recruitbot.settings import Settings
+
+class PseudonymKeys(Protocol):
+    """The two secrets, as the service's settings carry them."""
+
+    @property
+    def pseudonym_key(self) -> SecretStr: ...
+
+    @property
+    def cpr_hmac_key(self) -> SecretStr: ...
 
 # 10 base32 characters are 50 bits: a collision among a million contacts has odds of about 1e-3.
 _CONTACT_ID_CHARS = 10
@@ -33,7 +40,7 @@ class Pseudonymizer:
         self._cpr_key = cpr_hmac_key.get_secret_value().encode()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Pseudonymizer:
+    def from_settings(cls, settings: PseudonymKeys) -> Pseudonymizer:
         """Build one from the service's settings."""
         return cls(pseudonym_key=settings.pseudonym_key, cpr_hmac_key=settings.cpr_hmac_key)
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from api.errors import install_error_handlers
 from recruitbot.runtime import Runtime
 from scheduler.ticker import start_background
 
@@ -26,7 +27,15 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
 
-    app = FastAPI(title="recruitbot", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="recruitbot",
+        version="0.1.0",
+        summary="Targeted recruitment of citizens to municipal health checks by SMS and chat.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    # Routers of the vertical slices, one line each.
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

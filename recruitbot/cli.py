@@ -130,9 +130,11 @@ def import_(
 
 
 from recruitbot.cli_chat import chat, messages  # noqa: E402
+from recruitbot.cli_keys import keys_app  # noqa: E402
 
 app.command()(chat)
 app.command()(messages)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -289,3 +289,18 @@ class AuditEvent(SQLModel, table=True):
     subject_type: str = Field(max_length=32)
     subject_id: int | None = None
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class ApiKey(SQLModel, table=True):
+    """An admin API key; only its SHA-256 is stored, the key itself is shown once."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=120)
+    prefix: str = Field(max_length=16)  # the first characters, so a person can tell keys apart
+    key_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)  # coordinator | staff | evaluator
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id")  # None: all
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc())

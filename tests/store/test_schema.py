@@ -69,3 +69,15 @@ class TestUTCDateTime:
         session.add(Contact(public_id="c2", phone="+4520123456", created_at=now, updated_at=now))
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+class TestModelsMatchMigrations:
+    def test_no_drift(self, engine: Engine) -> None:
+        """Every table and column the models declare is built by the migrations, and no more."""
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+        from sqlmodel import SQLModel
+
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        assert diff == []

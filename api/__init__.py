@@ -1,0 +1,1 @@
+"""The HTTP layer's shared parts: errors, dependencies, API keys. Endpoints live in the slices."""

@@ -1,0 +1,82 @@
+"""FastAPI dependencies: the runtime, one unit of work per request, and the caller's key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.errors import ForbiddenError, NotAuthenticatedError
+from api.keys import Principal, Role, authenticate
+from bot.service import Dialogue
+from scheduler.clock import Clock
+from scheduler.window import SendWindow
+
+
+class Services(Protocol):
+    """What endpoints may use of the composition root's runtime."""
+
+    engine: Engine
+    clock: Clock
+    window: SendWindow
+    dialogue: Dialogue
+
+
+def get_services(request: Request) -> Services:
+    """Return the runtime the app was built with."""
+    services: Services = request.app.state.runtime
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    """One unit of work per request: committed if the endpoint returns, rolled back if not."""
+    with Session(services.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from `recruitbot keys create`.")
+
+
+def get_principal(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Identify the caller by the bearer key."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticatedError("an API key is needed: Authorization: Bearer <key>")
+    principal = authenticate(session=session, plain=credentials.credentials)
+    if principal is None:
+        raise NotAuthenticatedError("the API key is unknown or revoked")
+    return principal
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """Return a dependency that lets only keys of these roles through."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise ForbiddenError(f"this needs a key with the role {allowed}")
+        return principal
+
+    return check
+
+
+CoordinatorDep = Annotated[Principal, Depends(require(Role.COORDINATOR))]
+StaffDep = Annotated[Principal, Depends(require(Role.STAFF, Role.COORDINATOR))]
+EvaluatorDep = Annotated[Principal, Depends(require(Role.EVALUATOR, Role.COORDINATOR))]
+AnyRoleDep = Annotated[Principal, Depends(get_principal)]

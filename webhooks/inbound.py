@@ -17,8 +17,9 @@ from store.types import ConversationStatus, Trigger
 
 log = structlog.get_logger(__name__)
 
+# True whether or not the number is known: reveals nothing about who is on which list.
 UNKNOWN_SENDER_REPLY = {
-    "da": "Tak for din besked. Vi kan ikke finde dit nummer i vores system. "
+    "da": "Tak for din besked. Vi har ingen igangværende samtale med dette nummer. "
     "Har du spørgsmål om sundhedstjek, så kontakt din kommune.",
 }
 

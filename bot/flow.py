@@ -68,6 +68,7 @@ TEXT_KEYS = frozenset(
         "clarify_no_slots",
         "clarify_booked",
         "clarify_rebook",
+        "clarify_stop",
         "or",
     }
 )
@@ -88,6 +89,10 @@ PLACEHOLDERS = frozenset(
     }
 )
 _SAMPLE: dict[str, object] = dict.fromkeys(PLACEHOLDERS, "x") | {"age_min": 40, "age_max": 60}
+# What a campaign's own invitation may refer to: the invitation's placeholders, nothing about times.
+INVITATION_PLACEHOLDERS = frozenset(
+    {"sender", "first_name", "age_min", "age_max", "phone", "target_municipality"}
+)
 
 
 class FlowError(ValueError):
@@ -123,10 +128,11 @@ class Flow:
 
     def text(self, key: str, lang: Language, values: Mapping[str, object]) -> str:
         """Fill in one text in one language."""
-        return _tidy(self.texts[key][lang].format_map(values))
+        return tidy(self.texts[key][lang].format_map(values))
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
+    """Tidy a filled-in text: no space before punctuation, no double spaces, no edges."""
     # An empty placeholder ("Hej {first_name}!" without a name) must not leave "Hej !".
     text = re.sub(r"[ \t]+([,.!?:])", r"\1", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
@@ -137,6 +143,24 @@ def _placeholders(template: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
     except ValueError as error:
         raise FlowError(f"bad braces in {template!r}: {error}") from error
+
+
+def fill_template(
+    template: str, values: Mapping[str, object], allowed: frozenset[str] = INVITATION_PLACEHOLDERS
+) -> str | None:
+    """Fill in a template written elsewhere (a campaign's invitation); None if it can't be.
+
+    Only plain `{name}` placeholders from `allowed` are accepted, so "{first_name.upper}" or
+    "{navn}" give None rather than odd text or an exception.
+    """
+    try:
+        fields = list(string.Formatter().parse(template))
+        if any(name is not None and name not in allowed for _, name, _, _ in fields):
+            return None
+        text = tidy(template.format_map(values))
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+        return None
+    return text or None
 
 
 def _check_text(key: str, lang: str, template: object) -> str:

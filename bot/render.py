@@ -1,4 +1,9 @@
-"""Render slots for citizens in Danish or English, in Danish local time."""
+"""Render slots for citizens in Danish or English, in Danish local time.
+
+A confirmation says it in full ("tirsdag d. 3. december kl. 10.00, Sundhedscenter Roskilde,
+Køgevej 1"); a list of three times may be shorter ("tirs. 3. dec. kl. 10.00, Sundhedscenter
+Roskilde") so that the offer fits in two SMS.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +50,19 @@ _MONTHS: dict[Language, tuple[str, ...]] = {
 }
 
 
+_SHORT_WEEKDAYS: dict[Language, tuple[str, ...]] = {
+    "da": ("man.", "tirs.", "ons.", "tors.", "fre.", "lør.", "søn."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_SHORT_MONTHS: dict[Language, tuple[str, ...]] = {
+    "da": (
+        *("jan.", "feb.", "mar.", "apr.", "maj", "jun."),
+        *("jul.", "aug.", "sep.", "okt.", "nov.", "dec."),
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
 def local_time(moment: datetime) -> datetime:
     """Convert to Danish local time; a naive datetime is taken to be UTC."""
     if moment.tzinfo is None:
@@ -52,9 +70,15 @@ def local_time(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL)
 
 
-def render_when(moment: datetime, lang: Language) -> str:
-    """Render a time: "tirsdag d. 3. december kl. 10.00", "Tuesday 3 December at 10:00"."""
+def render_when(moment: datetime, lang: Language, *, short: bool = False) -> str:
+    """Render a time: "tirsdag d. 3. december kl. 10.00", short "tirs. 3. dec. kl. 10.00"."""
     local = local_time(moment)
+    if short:
+        weekday = _SHORT_WEEKDAYS[lang][local.weekday()]
+        month = _SHORT_MONTHS[lang][local.month - 1]
+        if lang == "en":
+            return f"{weekday} {local.day} {month} at {local:%H:%M}"
+        return f"{weekday} {local.day}. {month} kl. {local:%H.%M}"
     weekday = _WEEKDAYS[lang][local.weekday()]
     month = _MONTHS[lang][local.month - 1]
     if lang == "en":
@@ -67,8 +91,20 @@ def render_place(slot: SlotOffer) -> str:
     return ", ".join(part.strip() for part in (slot.location_name, slot.address) if part.strip())
 
 
-def render_slot(slot: SlotOffer, lang: Language) -> str:
-    """Render a slot as one line: when, then where."""
-    place = render_place(slot)
-    when = render_when(slot.starts_at, lang)
-    return f"{when}, {place}" if place else when
+def render_where(slot: SlotOffer, limit: int | None = None) -> str:
+    """Name the location of a slot (its address if it has no name), cut to `limit` characters."""
+    name = " ".join((slot.location_name.strip() or slot.address.strip()).split())
+    if limit is None or len(name) <= limit:
+        return name
+    # Cut at a word boundary; a lone fragment of a name helps no one.
+    cut = name[: limit + 1].rsplit(" ", 1)[0].rstrip(",.-")
+    return cut if len(cut) <= limit else ""
+
+
+def render_slot(
+    slot: SlotOffer, lang: Language, *, short: bool = False, limit: int | None = None
+) -> str:
+    """Render a slot as one line of an offer: when, then the location's name."""
+    where = render_where(slot, limit)
+    when = render_when(slot.starts_at, lang, short=short)
+    return f"{when}, {where}" if where else when

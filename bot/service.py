@@ -98,6 +98,9 @@ def advance(
         return transition
 
     state = ConversationState.from_json(conversation.state)
+    if conversation.status == ConversationStatus.CLOSED and state.step != Step.CLOSED:
+        # Closed behind the engine's back (a provider opt-out, a staff action): the row decides.
+        state = state.with_(step=Step.CLOSED, close_reason=conversation.close_reason)
     try:
         transition = run(state, inbound)
     except SlotTakenError:

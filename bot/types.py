@@ -113,6 +113,11 @@ class Context:
     booking: SlotOffer | None = None  # the slot of the current booking, if any
     nudge_after: timedelta = timedelta(days=4)  # reminder when an invitation gets no answer
     phone_number: str = ""  # how to reach a person, for HELP and callbacks
+    # The campaign's own invitation in the contact's language, if it has one, filled in with
+    # str.format from {sender} {first_name} {age_min} {age_max} {phone} {target_municipality}
+    # (bot.flow.INVITATION_PLACEHOLDERS). A template that can't be filled in falls back to the
+    # flow's invitation; so does repeating the invitation after ENGLISH / DANSK.
+    invitation_template: str | None = None
 
 
 # ---------------------------------------------------------------- state

@@ -12,11 +12,13 @@ from bot.flows.common import (
     confused,
     has_booking,
     phrase,
+    read,
     say,
     stay,
-    yes_no,
 )
-from bot.render import render_place, render_slot, render_when
+from bot.interpret import Expect, Intent
+from bot.render import render_place, render_slot, render_when, render_where
+from bot.sms import fits
 from bot.types import (
     BookSlot,
     CancelBooking,
@@ -32,6 +34,16 @@ from bot.types import (
 )
 
 PAGE = 3
+# How an offer is written, fullest first; the first that fits in two SMS is sent: the full date
+# with the location's name, the short date, the names cut (when the times are at several places),
+# then the date alone. The confirmation always gives the full address.
+_FULL: tuple[tuple[bool, int | None], ...] = ((False, None), (True, None))
+_CUT_NAME = 24
+
+
+def _styles(page: tuple[SlotOffer, ...]) -> tuple[tuple[bool, int | None], ...]:
+    several_places = len({render_where(slot) for slot in page}) > 1
+    return (*_FULL, *(((True, _CUT_NAME),) if several_places else ()), (True, 0))
 
 
 def available(ctx: Context, now: datetime) -> tuple[SlotOffer, ...]:
@@ -71,6 +83,29 @@ def _no_slots(
     return Transition(waiting, (message,), (*effects, NotifyStaff(reason="no_slots")))
 
 
+def _offer_message(
+    key: str,
+    page: tuple[SlotOffer, ...],
+    state: ConversationState,
+    ctx: Context,
+    flow: Flow,
+    prefix: str,
+) -> Outbound:
+    """Write the offer of `page` in the fullest style that fits in two SMS."""
+    message = Outbound(kind=MessageKind.SLOT_OFFER, text="")
+    for short, limit in _styles(page):
+        lines = "\n".join(
+            f"{n}) {render_slot(slot, state.lang, short=short, limit=limit)}"
+            for n, slot in enumerate(page, 1)
+        )
+        numbers = choices(len(page), flow, state, ctx)
+        written = say(flow, key, MessageKind.SLOT_OFFER, state, ctx, slots=lines, choices=numbers)
+        message = _with_prefix(prefix, written)
+        if fits(message.text):
+            break
+    return message
+
+
 def offer(
     state: ConversationState,
     now: datetime,
@@ -98,18 +133,8 @@ def offer(
         misunderstood=0,
         awaiting_rebook=False,
     )
-    lines = "\n".join(f"{n}) {render_slot(slot, state.lang)}" for n, slot in enumerate(page, 1))
     key = "slot_offer" if offset + PAGE < len(slots) else "slot_offer_last"
-    message = say(
-        flow,
-        key,
-        MessageKind.SLOT_OFFER,
-        offered,
-        ctx,
-        slots=lines,
-        choices=choices(len(page), flow, state, ctx),
-    )
-    return Transition(offered, (_with_prefix(prefix, message),), effects)
+    return Transition(offered, (_offer_message(key, page, offered, ctx, flow, prefix),), effects)
 
 
 def _choose(
@@ -150,14 +175,14 @@ def _move(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> 
 def _rebook_answer(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
-    answer = yes_no(text, flow)
-    if answer is parsing.Answer.YES:
+    intent = read(text, Expect.YES_NO, state, flow).intent
+    if intent is Intent.YES:
         return offer(state, now, ctx, flow)
-    if answer is parsing.Answer.NO:
+    if intent is Intent.NO:
         done = closed_state(state, "no_show")
         message = say(flow, "rebook_declined", MessageKind.GOODBYE, done, ctx)
         return Transition(done, (message,), (close_effect("no_show"),))
-    return confused(state, ctx, flow, "clarify_rebook")
+    return confused(state, text, ctx, flow, "clarify_rebook")
 
 
 def on_choosing(
@@ -166,20 +191,21 @@ def on_choosing(
     """Read a reply to a slot offer: a number, FLERE, or (when moving) AFLYS."""
     if state.awaiting_rebook:
         return _rebook_answer(state, text, now, ctx, flow)
-    number = parsing.parse_choice(text, len(state.offered_slot_ids))
-    if number is not None:
-        return _choose(state, number, now, ctx, flow)
-    if has_booking(state) and parsing.mentions(text, flow.keywords.cancel):
+    reading = read(text, Expect.CHOICE, state, flow, options=len(state.offered_slot_ids))
+    if reading.intent is Intent.CHOICE and isinstance(reading.value, int):
+        return _choose(state, reading.value, now, ctx, flow)
+    if has_booking(state) and reading.intent is Intent.CANCEL:
         return cancel(state, ctx, flow)
     if not state.offered_slot_ids:
         # Nothing was free when we last looked; maybe something is now.
         if available(ctx, now):
             return offer(state, now, ctx, flow)
-        return confused(state, ctx, flow, "clarify_no_slots")
-    if parsing.mentions(text, flow.keywords.more):
+        return confused(state, text, ctx, flow, "clarify_no_slots")
+    # "Another time" while choosing one asks for other times, as FLERE does.
+    if reading.intent in (Intent.MORE, Intent.RESCHEDULE):
         return offer(state, now, ctx, flow, offset=state.offer_offset + PAGE)
-    count = len(state.offered_slot_ids)
-    return confused(state, ctx, flow, "clarify_slot", choices=choices(count, flow, state, ctx))
+    numbers = choices(len(state.offered_slot_ids), flow, state, ctx)
+    return confused(state, text, ctx, flow, "clarify_slot", choices=numbers)
 
 
 def on_booked(
@@ -187,13 +213,14 @@ def on_booked(
 ) -> Transition:
     """Read a reply while booked: FLYT, AFLYS, or thanks."""
     # Moving comes first: "kan ikke komme, kan vi flytte?" should not lose the booking.
-    if parsing.mentions(text, flow.keywords.move):
+    intent = read(text, None, state, flow).intent
+    if intent in (Intent.RESCHEDULE, Intent.MORE):
         return _move(state, now, ctx, flow)
-    if parsing.mentions(text, flow.keywords.cancel):
+    if intent is Intent.CANCEL:
         return cancel(state, ctx, flow)
-    if parsing.acknowledges(text, flow.keywords.thanks):
+    if intent is Intent.YES or parsing.acknowledges(text, flow.keywords.thanks):
         return stay(state)
-    return confused(state, ctx, flow, "clarify_booked")
+    return confused(state, text, ctx, flow, "clarify_booked")
 
 
 def booking_status(state: ConversationState, ctx: Context, flow: Flow) -> Outbound:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import parsing
 from bot.flow import Flow
 from bot.flows import booking, closed, invitation, screening
 from bot.flows.common import (
@@ -16,12 +15,12 @@ from bot.flows.common import (
     say,
     stay,
 )
+from bot.interpret import Intent, read_command
 from bot.types import (
     CancelBooking,
     Context,
     ConversationState,
     Effect,
-    Language,
     MessageKind,
     NotifyStaff,
     OptIn,
@@ -30,10 +29,6 @@ from bot.types import (
     Transition,
 )
 
-# Commands are short: a long message that happens to contain "help" or "ring" is not one.
-_COMMAND_WORDS = 6
-_START_WORDS = 3
-_LANGUAGE_WORDS = 5
 # START lifts an opt-out; a closed conversation then answers stray messages again.
 OPTED_IN = "opted_in"
 
@@ -50,6 +45,10 @@ def opt_out(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
         key = "opt_out_booked"
     done = closed_state(state, OPTED_OUT)
     message = say(flow, key, MessageKind.OPT_OUT, done, ctx)
+    if state.step is Step.CLOSED:
+        # Closed already: the opt-out still stops everything, but the conversation keeps the
+        # reason it closed for (declined, screened out, attended), as the funnel counts it.
+        return Transition(done, (message,), effects)
     return Transition(done, (message,), (*effects, close_effect(OPTED_OUT)))
 
 
@@ -96,30 +95,23 @@ def reask(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> 
             return Transition(state, (screening.question(state, ctx, flow),))
 
 
-def _language(text: str, flow: Flow) -> Language | None:
-    if parsing.mentions(text, flow.keywords.english, _LANGUAGE_WORDS):
-        return "en"
-    if parsing.mentions(text, flow.keywords.danish, _LANGUAGE_WORDS):
-        return "da"
-    return None
-
-
 def on_command(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
     """Handle a command if the reply is one; None lets the current step read it."""
-    words = flow.keywords
-    if parsing.is_opt_out(text, words.stop):
+    reading = read_command(text, flow)
+    intent = reading.intent if reading is not None else None
+    if intent is Intent.STOP:
         return opt_out(state, ctx, flow)
-    if parsing.mentions(text, words.start, _START_WORDS):
+    if intent is Intent.START:
         return opt_in(state, ctx, flow)
-    if parsing.mentions(text, words.help, _COMMAND_WORDS):
+    if intent is Intent.HELP:
         return help_text(state, ctx, flow)
-    lang = _language(text, flow)
-    if lang is not None:
-        return reask(state.with_(lang=lang), now, ctx, flow)
+    if reading is not None and intent is Intent.LANGUAGE:
+        return reask(state.with_(lang="en" if reading.value == "en" else "da"), now, ctx, flow)
+    # After an opt-out only START and HELP get an answer.
     if is_opted_out(state):
         return stay(state)
-    if parsing.mentions(text, words.callback, _COMMAND_WORDS):
+    if intent is Intent.CALLBACK:
         return callback(state, ctx, flow)
     return None

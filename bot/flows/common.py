@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot import parsing
+from bot import interpret
 from bot.flow import Flow
+from bot.sms import gsm_safe, to_gsm
 from bot.types import (
     CloseConversation,
     Context,
@@ -21,25 +22,29 @@ GIVE_UP = 2
 
 
 def values(ctx: Context, **extra: str) -> dict[str, object]:
-    """Collect every placeholder a text may use; `extra` fills the slot-specific ones."""
-    return {
-        "sender": ctx.sender,
-        "first_name": ctx.first_name or "",
+    """Collect every placeholder a text may use; `extra` fills the slot-specific ones.
+
+    Every value is folded into the GSM alphabet, so a name like "Zoë" keeps an SMS at GSM-7
+    prices; a name that can't be written in it at all is left out ("Hej!").
+    """
+    filled: dict[str, object] = {
+        "sender": gsm_safe(ctx.sender),
+        "first_name": to_gsm(ctx.first_name or "") or "",
         "age_min": ctx.age_min,
         "age_max": ctx.age_max,
-        "phone": ctx.phone_number,
-        "target_municipality": ctx.target_municipality,
+        "phone": gsm_safe(ctx.phone_number),
+        "target_municipality": gsm_safe(ctx.target_municipality),
         "slots": "",
         "choices": "",
         "when": "",
         "place": "",
-        **extra,
     }
+    return filled | {name: gsm_safe(value) for name, value in extra.items()}
 
 
 def phrase(flow: Flow, key: str, state: ConversationState, ctx: Context) -> str:
     """Fill in one text in the conversation's language, for use inside another message."""
-    return flow.text(key, state.lang, values(ctx))
+    return gsm_safe(flow.text(key, state.lang, values(ctx)))
 
 
 def say(
@@ -50,8 +55,8 @@ def say(
     ctx: Context,
     **extra: str,
 ) -> Outbound:
-    """Write one message in the conversation's language."""
-    return Outbound(kind=kind, text=flow.text(key, state.lang, values(ctx, **extra)))
+    """Write one message in the conversation's language, in the GSM alphabet."""
+    return Outbound(kind=kind, text=gsm_safe(flow.text(key, state.lang, values(ctx, **extra))))
 
 
 def stay(state: ConversationState) -> Transition:
@@ -89,20 +94,34 @@ def close_effect(reason: str) -> CloseConversation:
     return CloseConversation(reason=reason)
 
 
-def yes_no(text: str, flow: Flow) -> parsing.Answer | None:
-    """Read a reply as yes or no with the flow's keywords."""
-    return parsing.classify_yes_no(text, flow.keywords.yes, flow.keywords.no)
+def read(
+    text: str,
+    expect: interpret.Expect | None,
+    state: ConversationState,
+    flow: Flow,
+    options: int | None = None,
+) -> interpret.Reading:
+    """Read a reply (not a command) the way `recruitbot parse-reply` does."""
+    return interpret.read_answer(text, expect, options=options, lang=state.lang, flow=flow)
 
 
 def confused(
-    state: ConversationState, ctx: Context, flow: Flow, clarify_key: str, **extra: str
+    state: ConversationState,
+    text: str,
+    ctx: Context,
+    flow: Flow,
+    clarify_key: str,
+    **extra: str,
 ) -> Transition:
     """Answer a reply not understood: ask once more, then offer a person, then stay quiet."""
     if state.misunderstood == 0:
         again = state.with_(misunderstood=1)
-        return Transition(
-            again, (say(flow, clarify_key, MessageKind.CLARIFICATION, again, ctx, **extra),)
-        )
+        message = say(flow, clarify_key, MessageKind.CLARIFICATION, again, ctx, **extra)
+        # "stpo" or "afmled" is never taken as STOP, but it is worth asking about.
+        if interpret.resembles_stop(text, flow):
+            asked = phrase(flow, "clarify_stop", again, ctx)
+            message = Outbound(kind=message.kind, text=f"{asked}\n{message.text}")
+        return Transition(again, (message,))
     if state.misunderstood == 1:
         stuck = state.with_(misunderstood=GIVE_UP)
         message = say(flow, "not_understood", MessageKind.CALLBACK, stuck, ctx)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import parsing
-from bot.flow import Flow
+from bot.flow import Flow, fill_template, tidy
 from bot.flows import screening
-from bot.flows.common import close_effect, closed_state, confused, say, stay, yes_no
+from bot.flows.common import close_effect, closed_state, confused, read, say, stay, values
+from bot.interpret import Expect, Intent
+from bot.sms import gsm_safe
 from bot.types import (
     Context,
     ConversationState,
@@ -21,15 +22,25 @@ from bot.types import (
 
 
 def invitation(state: ConversationState, ctx: Context, flow: Flow, kind: MessageKind) -> Outbound:
-    """Write the invitation."""
+    """Write the flow's invitation in the conversation's language."""
     return say(flow, "invitation", kind, state, ctx)
+
+
+def campaign_invitation(state: ConversationState, ctx: Context, flow: Flow) -> Outbound:
+    """Write the campaign's own invitation if it has one that can be filled in, else the flow's."""
+    template = ctx.invitation_template or ""
+    filled = fill_template(template, values(ctx)) if template.strip() else None
+    text = tidy(gsm_safe(filled)) if filled else ""
+    if text:
+        return Outbound(kind=MessageKind.INVITATION, text=text)
+    return invitation(state, ctx, flow, MessageKind.INVITATION)
 
 
 def on_invite(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> Transition:
     """Send the invitation and plan one reminder if no answer comes."""
     if state.step is not Step.INVITED:
         return stay(state)
-    message = invitation(state, ctx, flow, MessageKind.INVITATION)
+    message = campaign_invitation(state, ctx, flow)
     return Transition(state, (message,), (ScheduleNudge(due_at=now + ctx.nudge_after),))
 
 
@@ -45,11 +56,11 @@ def on_reply(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
     """Read the answer to the invitation: yes leads to the consent question, no closes."""
-    answer = yes_no(text, flow)
-    if answer is parsing.Answer.YES:
+    intent = read(text, Expect.YES_NO, state, flow).intent
+    if intent is Intent.YES:
         return screening.ask(state, Step.CONSENT, ctx, flow)
-    if answer is parsing.Answer.NO:
+    if intent is Intent.NO:
         done = closed_state(state, "declined")
         message = say(flow, "declined", MessageKind.GOODBYE, done, ctx)
         return Transition(done, (message,), (Declined(), close_effect("declined")))
-    return confused(state, ctx, flow, "clarify_invited")
+    return confused(state, text, ctx, flow, "clarify_invited")

@@ -10,9 +10,12 @@ from typing import Any
 from bot import parsing
 from bot.flow import Flow
 from bot.flows import booking
-from bot.flows.common import close_effect, closed_state, confused, say, yes_no
+from bot.flows.common import close_effect, closed_state, confused, read, say
+from bot.interpret import Expect, Intent
 from bot.render import local_time
 from bot.types import (
+    CHRONIC_DISEASES,
+    HEALTH_SCALE,
     Context,
     ConversationState,
     MessageKind,
@@ -69,18 +72,14 @@ def _screened_out(state: ConversationState, reason: str, ctx: Context, flow: Flo
     return Transition(done, (message,), (ScreenedOut(reason=reason), close_effect("screened_out")))
 
 
-def _skipped(text: str, flow: Flow) -> bool:
-    return parsing.mentions(text, flow.keywords.skip, max_tokens=5)
-
-
 def _on_consent(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
-    answer = yes_no(text, flow)
-    if answer is parsing.Answer.YES:
+    intent = read(text, Expect.YES_NO, state, flow).intent
+    if intent is Intent.YES:
         return ask(state.with_(consent=True), Step.AGE, ctx, flow)
     # Skipping the questions is saying no to them: straight to the times.
-    if answer is parsing.Answer.NO or _skipped(text, flow):
+    if intent in (Intent.NO, Intent.SKIP):
         return _screened_in(state.with_(consent=False), now, ctx, flow)
     return None
 
@@ -107,14 +106,14 @@ def _age_fits(state: ConversationState, text: str, now: datetime, ctx: Context) 
 def _on_age(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
-    if _skipped(text, flow):
-        return _after_age(state, ctx, flow)
     screening = _age_fits(state, text, now, ctx)
     if screening is None:
-        answer = yes_no(text, flow)
-        if answer is None:
+        intent = read(text, Expect.YES_NO, state, flow).intent
+        if intent is Intent.SKIP:
+            return _after_age(state, ctx, flow)
+        if intent not in (Intent.YES, Intent.NO):
             return None
-        screening = replace(state.screening, age_confirmed=answer is parsing.Answer.YES)
+        screening = replace(state.screening, age_confirmed=intent is Intent.YES)
     answered = state.with_(screening=screening)
     if screening.age_confirmed:
         return _after_age(answered, ctx, flow)
@@ -124,9 +123,10 @@ def _on_age(
 def _on_municipality(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
-    if _skipped(text, flow):
+    intent = read(text, Expect.YES_NO, state, flow).intent
+    if intent is Intent.SKIP:
         return ask(state, Step.HEALTH, ctx, flow)
-    if yes_no(text, flow) is not None:
+    if intent in (Intent.YES, Intent.NO):
         return None
     match = parsing.match_municipality(text, ctx.target_municipality)
     if match is None:
@@ -140,22 +140,24 @@ def _on_municipality(
 def _on_health(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
-    if _skipped(text, flow):
+    reading = read(text, Expect.SCALE, state, flow)
+    if reading.intent is Intent.SKIP:
         return ask(state, Step.CHRONIC, ctx, flow)
-    health = parsing.parse_health(text)
-    if health is None:
+    if reading.intent is not Intent.CHOICE or not isinstance(reading.value, int):
         return None
+    health = HEALTH_SCALE[reading.value - 1]
     return ask(_screen(state, self_rated_health=health), Step.CHRONIC, ctx, flow)
 
 
 def _on_chronic(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
-    if _skipped(text, flow):
+    reading = read(text, Expect.MULTI, state, flow)
+    if reading.intent is Intent.SKIP:
         return _screened_in(state, now, ctx, flow)
-    diseases = parsing.parse_chronic(text, flow.keywords.none)
-    if diseases is None:
+    if reading.intent is not Intent.CHOICES or not isinstance(reading.value, tuple):
         return None
+    diseases = tuple(CHRONIC_DISEASES[n - 1] for n in reading.value)
     return _screened_in(_screen(state, chronic_diseases=diseases), now, ctx, flow)
 
 
@@ -174,5 +176,5 @@ def on_reply(
     """Read an answer to the current screening question."""
     answered = _REPLIES[state.step](state, text, now, ctx, flow)
     if answered is None:
-        return confused(state, ctx, flow, _CLARIFY[state.step])
+        return confused(state, text, ctx, flow, _CLARIFY[state.step])
     return answered

@@ -276,6 +276,51 @@ class TestInvitation:
         assert happen(state, EventKind.INVITATION_REMINDER) == Transition(state)
         assert happen(state, EventKind.INVITE) == Transition(state)
 
+    def test_the_campaign_template_is_the_invitation(self) -> None:
+        template = "Hej {first_name}, {sender} byder på et sundhedstjek ({age_min}-{age_max} år)."
+        ctx = make_ctx(invitation_template=template)
+        transition = happen(ConversationState(), EventKind.INVITE, ctx)
+        assert transition.outbound[0].text == (
+            "Hej Anna, Roskilde Kommune byder på et sundhedstjek (40-60 år)."
+        )
+        assert kinds(transition) == [K.INVITATION]
+        assert transition.effects == (ScheduleNudge(NOW + CTX.nudge_after),)
+
+    def test_the_template_is_sent_whatever_the_language(self) -> None:
+        ctx = make_ctx(invitation_template="Hej {first_name}! Svar JA eller NEJ.")
+        text = happen(ConversationState(lang="en"), EventKind.INVITE, ctx).outbound[0].text
+        assert text == "Hej Anna! Svar JA eller NEJ."
+
+    def test_asking_for_english_repeats_the_flows_invitation_in_english(self) -> None:
+        ctx = make_ctx(invitation_template="Hej {first_name}! Svar JA eller NEJ.")
+        text = say(ConversationState(), "english", ctx).outbound[0].text
+        assert text.startswith("Hi Anna! Roskilde Kommune offers you")
+
+    @pytest.mark.parametrize(
+        "template",
+        [
+            "Hej {navn}!",
+            "Hej {first_name",
+            "Hej {0}",
+            "Hej {}",
+            "Hej {first_name.upper}",
+            "Hej {first_name[0]}",
+            "Tider: {slots}",
+            "   ",
+            "",
+            "🙂",
+        ],
+    )
+    def test_a_template_that_cannot_be_filled_in_falls_back(self, template: str) -> None:
+        ctx = make_ctx(invitation_template=template)
+        text = happen(ConversationState(), EventKind.INVITE, ctx).outbound[0].text
+        assert text == happen(ConversationState(), EventKind.INVITE).outbound[0].text
+
+    def test_a_template_is_folded_into_the_sms_alphabet(self) -> None:
+        ctx = make_ctx(invitation_template="“Hej” {first_name} – svar JA 🙂")
+        text = happen(ConversationState(), EventKind.INVITE, ctx).outbound[0].text
+        assert text == '"Hej" Anna - svar JA'
+
     def test_yes_asks_for_consent(self) -> None:
         text = say(ConversationState(), "ja").outbound[0].text
         assert "SPRING OVER" in text and "STOP" in text and "sundhedspersonale" in text
@@ -358,8 +403,8 @@ class TestScreening:
 class TestSlotOffer:
     def test_offer_lists_three_rendered_slots(self) -> None:
         text = say(ConversationState(step=Step.CONSENT), "nej").outbound[0].text
-        assert "1) onsdag d. 26. november kl. 10.00, Sundhedscenter Roskilde, Køgevej 1" in text
-        assert "3) fredag d. 28. november kl. 10.00" in text
+        assert "\n1) onsdag d. 26. november kl. 10.00, Sundhedscenter Roskilde\n" in text
+        assert "\n3) fredag d. 28. november kl. 10.00, Sundhedscenter Roskilde\n" in text
         assert "Skriv 1, 2 eller 3" in text and "FLERE" in text
 
     def test_more_pages_on(self) -> None:
@@ -405,7 +450,7 @@ class TestSlotOffer:
         transition = say(OFFERED, "1", make_ctx(free_slots=SLOTS[1:]))
         assert transition.effects == ()
         assert transition.state.offered_slot_ids == (102, 103, 104)
-        assert transition.outbound[0].text.startswith("Beklager, den tid blev taget")
+        assert transition.outbound[0].text.startswith("Beklager, den tid er lige blevet taget")
 
     def test_slot_taken_event_offers_the_next_three(self) -> None:
         transition = happen(BOOKED, EventKind.SLOT_TAKEN, make_ctx(free_slots=SLOTS[3:]))
@@ -416,7 +461,7 @@ class TestSlotOffer:
     def test_english_offer(self) -> None:
         state = ConversationState(step=Step.CONSENT, lang="en")
         text = say(state, "no").outbound[0].text
-        assert "1) Wednesday 26 November at 10:00, Sundhedscenter Roskilde, Køgevej 1" in text
+        assert "1) Wednesday 26 November at 10:00, Sundhedscenter Roskilde\n" in text
         assert "Reply 1, 2 or 3" in text
 
 
@@ -469,7 +514,7 @@ class TestBooked:
     def test_staff_cancellation_apologises_and_offers(self) -> None:
         transition = happen(BOOKED, EventKind.BOOKING_CANCELLED_BY_STAFF)
         assert transition.state.step is Step.CHOOSING_SLOT
-        assert transition.outbound[0].text.startswith("Vi har desværre måttet aflyse")
+        assert transition.outbound[0].text.startswith("Beklager, vi har måttet aflyse")
 
     @pytest.mark.parametrize(
         "state",
@@ -531,6 +576,25 @@ class TestCommands:
     )
     def test_not_opt_outs(self, text: str) -> None:
         assert OptOut() not in say(ConversationState(), text).effects
+
+    @pytest.mark.parametrize("reason", ["declined", "screened_out", "attended", "cancelled"])
+    def test_stop_after_the_end_opts_out_and_keeps_the_reason(self, reason: str) -> None:
+        transition = say(ConversationState(step=Step.CLOSED, close_reason=reason), "STOP")
+        assert transition.effects == (OptOut(),)
+        assert kinds(transition) == [K.OPT_OUT]
+        assert transition.state.close_reason == "opted_out"
+        assert say(transition.state, "hej").outbound == ()
+
+    def test_a_near_miss_of_stop_is_asked_about(self) -> None:
+        transition = say(ConversationState(step=Step.HEALTH), "stpo")
+        assert OptOut() not in transition.effects
+        text = transition.outbound[0].text
+        assert text.startswith("Vil du afmelde dig, så skriv STOP.\nVi forstod desværre ikke")
+        assert "1 Fremragende" in text
+
+    def test_a_near_miss_asked_twice_offers_a_person(self) -> None:
+        first = say(ConversationState(), "afmled")
+        assert kinds(say(first.state, "afmled")) == [K.CALLBACK]
 
     def test_opt_out_confirms_exactly_once(self) -> None:
         first = say(ConversationState(), "STOP")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flow import DEFAULT_FLOW, LANGUAGES, TEXT_KEYS, FlowError, load_flow
+from bot.flow import DEFAULT_FLOW, LANGUAGES, TEXT_KEYS, FlowError, fill_template, load_flow
 from bot.flows.common import values
 from bot.types import Context
 
@@ -77,3 +77,16 @@ class TestFlow:
         path.write_text(content, encoding="utf-8")
         with pytest.raises(FlowError):
             load_flow(path)
+
+
+class TestFillTemplate:
+    def test_fills_the_invitation_placeholders(self) -> None:
+        text = fill_template("Hej {first_name} !  {sender} ({age_min}-{age_max})", values(CTX))
+        assert text == "Hej Christiansen! Lyngby-Taarbæk Kommune (40-60)"
+
+    @pytest.mark.parametrize(
+        "template",
+        ["{navn}", "{sender", "{0}", "{}", "{sender.upper}", "{when}", "{sender!r:>{x}}"],
+    )
+    def test_refuses_what_it_cannot_fill(self, template: str) -> None:
+        assert fill_template(template, values(CTX)) is None

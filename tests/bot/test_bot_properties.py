@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import parsing
 from bot.engine import step
 from bot.flow import DEFAULT_FLOW
+from bot.sms import fits
 from bot.types import (
+    CancelBooking,
     CloseConversation,
     Context,
     ConversationState,
@@ -18,6 +21,7 @@ from bot.types import (
     Inbound,
     MessageKind,
     NotifyStaff,
+    OptOut,
     Screening,
     SlotOffer,
     Step,
@@ -27,7 +31,18 @@ from bot.types import (
 
 NOW = datetime(2025, 11, 25, 9, 0, tzinfo=UTC)
 K = MessageKind
-CLOSE_REASONS = [None, "declined", "screened_out", "cancelled", "no_show", "attended", "opted_out"]
+CLOSE_REASONS = [
+    None,
+    "declined",
+    "screened_out",
+    "cancelled",
+    "no_show",
+    "attended",
+    "opted_out",
+    "opted_in",
+]
+# Every single word that opts out, and every phrase of the flow's stop list.
+STOP_WORDS = sorted(DEFAULT_FLOW.keywords.stop)
 KEYWORDS = sorted({word for field in DEFAULT_FLOW.keywords.__dict__.values() for word in field})
 SETTINGS = settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 
@@ -36,18 +51,28 @@ slots = st.builds(
     slot_id=st.integers(1, 30),
     starts_at=st.integers(-3 * 24, 40 * 24).map(lambda hours: NOW + timedelta(hours=hours)),
     duration_min=st.sampled_from([30, 45]),
-    location_name=st.sampled_from(["Sundhedscenter Roskilde", "FOA, Roskilde", ""]),
-    address=st.sampled_from(["Køgevej 1", ""]),
+    location_name=st.sampled_from(
+        ["Sundhedscenter Roskilde", "FOA, Roskilde", "", "Sundhedscenter Frederikssund"]
+    ),
+    address=st.sampled_from(["Køgevej 1", "", "Frederiksværksgade 2B, 3600 Frederikssund"]),
 )
+TEMPLATES = [
+    None,
+    "Hej {first_name}! {sender} inviterer dig til et sundhedstjek. Svar JA eller NEJ.",
+    "Hej {navn}!",
+    "{first_name.upper}",
+    "Hej {",
+]
 contexts = st.builds(
     Context,
-    sender=st.sampled_from(["Roskilde Kommune", "Syddjurs Kommune"]),
-    first_name=st.sampled_from([None, "Anna", "Mohammed"]),
+    sender=st.sampled_from(["Roskilde Kommune", "Syddjurs Kommune", "Frederikssund Kommune"]),
+    first_name=st.sampled_from([None, "Anna", "Mohammed", "Marie-Louise", "Zoë", "李"]),
     municipality=st.sampled_from([None, "Roskilde Kommune"]),
     target_municipality=st.sampled_from(["", "Roskilde Kommune", "Lyngby-Taarbæk Kommune"]),
     free_slots=st.lists(slots, max_size=10).map(tuple),
     booking=st.none() | slots,
-    phone_number=st.sampled_from(["", "46 31 30 00"]),
+    phone_number=st.sampled_from(["", "46 31 30 00", "+45 47 35 10 00"]),
+    invitation_template=st.sampled_from(TEMPLATES),
 )
 states = st.builds(
     ConversationState,
@@ -62,6 +87,14 @@ states = st.builds(
     no_shows=st.integers(0, 2),
     close_reason=st.sampled_from(CLOSE_REASONS),
     awaiting_rebook=st.booleans(),
+    awaiting_follow_up_reply=st.booleans(),
+).map(
+    # A follow-up is only ever sent while booked or after the conversation took place.
+    lambda state: (
+        state
+        if state.step in (Step.BOOKED, Step.CLOSED)
+        else state.with_(awaiting_follow_up_reply=False)
+    )
 )
 replies = st.one_of(
     st.text(max_size=200),
@@ -93,6 +126,44 @@ class TestStepProperties:
             assert message.text.strip()
             assert "{" not in message.text
         assert ConversationState.from_json(transition.state.to_json()) == transition.state
+
+    @SETTINGS
+    @given(states, inbounds, contexts)
+    def test_every_message_fits_two_gsm_sms(
+        self, state: ConversationState, inbound: Inbound, ctx: Context
+    ) -> None:
+        for message in run(state, inbound, ctx).outbound:
+            assert fits(message.text), message.text
+
+    @SETTINGS
+    @given(
+        states,
+        st.sampled_from(STOP_WORDS).map(str.upper) | st.sampled_from(STOP_WORDS),
+        st.sampled_from(["{}", "{}!", "Nej tak, {}", "{} venligst", "Hej. {}", "{} 🙂"]),
+        contexts,
+    )
+    def test_a_stop_word_opts_out_in_any_state(
+        self, state: ConversationState, word: str, frame: str, ctx: Context
+    ) -> None:
+        transition = run(state, Text(frame.format(word)), ctx)
+        assert OptOut() in transition.effects
+        assert transition.state.step is Step.CLOSED
+        assert transition.state.close_reason == "opted_out"
+        already = state.step is Step.CLOSED and state.close_reason == "opted_out"
+        assert [m.kind for m in transition.outbound] == ([] if already else [K.OPT_OUT])
+        # A conversation that was still open is closed; a closed one keeps its reason.
+        closing = CloseConversation("opted_out") in transition.effects
+        assert closing == (state.step is not Step.CLOSED)
+        if CancelBooking() in transition.effects:
+            assert state.step in (Step.BOOKED, Step.CHOOSING_SLOT)
+
+    @SETTINGS
+    @given(states, st.sampled_from(["stoppested", "Er jeg afmeldt?", "stpo", "afmled"]), contexts)
+    def test_a_word_that_only_looks_like_stop_never_opts_out(
+        self, state: ConversationState, text: str, ctx: Context
+    ) -> None:
+        assert not parsing.is_opt_out(text, DEFAULT_FLOW.keywords.stop)
+        assert OptOut() not in run(state, Text(text), ctx).effects
 
     @SETTINGS
     @given(states, inbounds, contexts)

@@ -10,11 +10,10 @@ from pathlib import Path
 import bot
 
 BOT = Path(bot.__file__).parent
+# The shell around the engine: it loads the context and applies the effects.
+SHELL = {"service.py", "effects.py", "context.py", "__init__.py"}
 PURE = [
-    BOT / "engine.py",
-    BOT / "flow.py",
-    BOT / "parsing.py",
-    BOT / "render.py",
+    *sorted(path for path in BOT.glob("*.py") if path.name not in SHELL),
     *sorted((BOT / "flows").glob("*.py")),
 ]
 FORBIDDEN = (
@@ -31,7 +30,7 @@ FORBIDDEN = (
     "fastapi",
     "httpx",
 )
-PURE_MODULES = ["bot.engine", "bot.parsing", "bot.render", "bot.flow"] + [
+PURE_MODULES = [f"bot.{path.stem}" for path in PURE if path.parent == BOT] + [
     f"bot.flows.{path.stem}" for path in sorted((BOT / "flows").glob("*.py"))
 ]
 CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.render import render_slot, render_when
+from bot.render import render_place, render_slot, render_when, render_where
 from bot.types import SlotOffer
 
 
@@ -23,11 +23,41 @@ def slot(starts_at: datetime, address: str = "Køgevej 1") -> SlotOffer:
 class TestRender:
     def test_danish_winter_time(self) -> None:
         rendered = render_slot(slot(datetime(2024, 12, 3, 9, 0, tzinfo=UTC)), "da")
-        assert rendered == "tirsdag d. 3. december kl. 10.00, Sundhedscenter Roskilde, Køgevej 1"
+        assert rendered == "tirsdag d. 3. december kl. 10.00, Sundhedscenter Roskilde"
 
     def test_english_winter_time(self) -> None:
         rendered = render_slot(slot(datetime(2024, 12, 3, 9, 0, tzinfo=UTC)), "en")
-        assert rendered == "Tuesday 3 December at 10:00, Sundhedscenter Roskilde, Køgevej 1"
+        assert rendered == "Tuesday 3 December at 10:00, Sundhedscenter Roskilde"
+
+    def test_the_place_of_a_confirmation_has_the_address(self) -> None:
+        place = render_place(slot(datetime(2024, 12, 3, 9, 0, tzinfo=UTC)))
+        assert place == "Sundhedscenter Roskilde, Køgevej 1"
+
+    def test_short_danish(self) -> None:
+        rendered = render_slot(slot(datetime(2025, 9, 25, 12, 30, tzinfo=UTC)), "da", short=True)
+        assert rendered == "tors. 25. sep. kl. 14.30, Sundhedscenter Roskilde"
+
+    def test_short_english(self) -> None:
+        rendered = render_slot(slot(datetime(2025, 9, 25, 12, 30, tzinfo=UTC)), "en", short=True)
+        assert rendered == "Thu 25 Sep at 14:30, Sundhedscenter Roskilde"
+
+    @pytest.mark.parametrize(
+        ("limit", "expected"),
+        [
+            (None, "Sundhedscenter Roskilde"),
+            (23, "Sundhedscenter Roskilde"),
+            (20, "Sundhedscenter"),
+            (14, "Sundhedscenter"),
+            (10, ""),
+            (0, ""),
+        ],
+    )
+    def test_a_long_name_is_cut_at_a_word(self, limit: int | None, expected: str) -> None:
+        assert render_where(slot(datetime(2024, 12, 3, 9, 0, tzinfo=UTC)), limit) == expected
+
+    def test_without_a_name_the_address_says_where(self) -> None:
+        nameless = SlotOffer(1, datetime(2024, 12, 3, 9, 0, tzinfo=UTC), 45, " ", "Køgevej 1")
+        assert render_slot(nameless, "da").endswith("kl. 10.00, Køgevej 1")
 
     def test_summer_time(self) -> None:
         assert render_when(datetime(2025, 6, 2, 12, 30, tzinfo=UTC), "da") == (
@@ -44,10 +74,11 @@ class TestRender:
         assert render_when(datetime(2025, 1, 1, 8, 0), "da") == "onsdag d. 1. januar kl. 09.00"
 
     def test_missing_address_is_left_out(self) -> None:
-        rendered = render_slot(slot(datetime(2024, 12, 3, 9, 0, tzinfo=UTC), address=""), "da")
-        assert rendered.endswith("kl. 10.00, Sundhedscenter Roskilde")
+        rendered = render_place(slot(datetime(2024, 12, 3, 9, 0, tzinfo=UTC), address=""))
+        assert rendered == "Sundhedscenter Roskilde"
 
     @pytest.mark.parametrize("month", range(1, 13))
-    def test_every_month_renders_in_lower_case_danish(self, month: int) -> None:
-        rendered = render_when(datetime(2025, month, 15, 12, 0, tzinfo=UTC), "da")
+    @pytest.mark.parametrize("short", [False, True])
+    def test_every_month_renders_in_lower_case_danish(self, month: int, short: bool) -> None:
+        rendered = render_when(datetime(2025, month, 15, 12, 0, tzinfo=UTC), "da", short=short)
         assert rendered == rendered.lower()

@@ -171,3 +171,21 @@ class TestInbound:
         assert "+4529999999" not in replies[0].text
         assert session.scalar(select(func.count()).select_from(Contact)) == 0
         assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+class TestClosedBehindTheEnginesBack:
+    def test_a_provider_opt_out_ends_the_dialogue(self, session: Session) -> None:
+        from outreach.optout import opt_out
+
+        contact = invite(session, "+4520000001")
+        say(session, contact.phone, "ja")  # now at the consent question
+        assert contact.id is not None
+        opt_out(
+            session=session,
+            contact_id=contact.id,
+            address=contact.phone,
+            source="provider",
+            now=NOW,
+        )
+        replies = say(session, contact.phone, "ja")
+        assert all(m.kind not in ("question", "slot_offer") for m in replies)

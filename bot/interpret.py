@@ -1,0 +1,264 @@
+"""What a reply means: one intent, and the answer it carries, for a given expected answer.
+
+The engine and `recruitbot parse-reply` both read replies through `read_reply`, so a coordinator
+can check how real replies will be understood. Commands come first (STOP, START, HJÆLP, ENGLISH /
+DANSK, RING), then the answer the question expects, then the other keywords (AFLYS, FLYT, FLERE,
+SPRING OVER), then yes or no. A reply that says two things at once ("ja nej", "1 og 3" for one
+time) is `unknown`, so the engine asks instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from bot import answers, numbers, parsing
+from bot.flow import DEFAULT_FLOW, Flow, Keywords
+from bot.types import CHRONIC_DISEASES, HEALTH_SCALE, Language
+from bot.typos import KNOWN_WORDS, Speller
+
+# Commands are short: a long message that happens to contain "help" or "ring" is not one.
+COMMAND_WORDS = 6
+START_WORDS = 3
+LANGUAGE_WORDS = 5
+# "Nej, det vil jeg ikke svare på" is a skip; a long message that mentions "næste" is not.
+SKIP_WORDS = 8
+# How many answers each kind of question has when the caller does not say.
+DEFAULT_OPTIONS = {"choice": 3, "scale": len(HEALTH_SCALE), "multi": len(CHRONIC_DISEASES)}
+
+
+class Expect(StrEnum):
+    """The kind of answer a question asks for."""
+
+    YES_NO = "yes_no"
+    CHOICE = "choice"  # one of 1..N (a time)
+    SCALE = "scale"  # the 5-point health scale: 1 = Fremragende ... 5 = Dårligt
+    MULTI = "multi"  # any of 1..N, or none (chronic diseases)
+
+
+class Intent(StrEnum):
+    """What a reply means."""
+
+    YES = "yes"
+    NO = "no"
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+    LANGUAGE = "language"
+    CALLBACK = "callback"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    MORE = "more"
+    SKIP = "skip"
+    CHOICE = "choice"
+    CHOICES = "choices"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reply, understood."""
+
+    intent: Intent
+    value: int | str | tuple[int, ...] | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Render as the JSON object `parse-reply` prints."""
+        if self.value is None:
+            return {"intent": self.intent.value}
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"intent": self.intent.value, "value": value}
+
+
+UNKNOWN = Reading(Intent.UNKNOWN)
+
+
+@lru_cache(maxsize=32)
+def speller(keywords: Keywords) -> Speller:
+    """Build the typo speller for one flow's keywords."""
+    guarded = (keywords.stop, keywords.start, keywords.cancel)
+    targets = (
+        keywords.yes,
+        keywords.no,
+        keywords.help,
+        keywords.skip,
+        keywords.more,
+        keywords.move,
+        keywords.callback,
+        keywords.none,
+        keywords.english,
+        keywords.danish,
+    )
+    return Speller.build(
+        targets={w for words in targets for w in parsing.word_set(words)} | answers.answer_words(),
+        # Only one-word commands are guarded: "flere" in "ikke flere sms" is no stop word.
+        guarded={p[0] for words in guarded for p in parsing.phrases(words) if len(p) == 1},
+        known=numbers.known_words()
+        | parsing.word_set(keywords.thanks)
+        | parsing.word_set(w for words in guarded for w in words)
+        | parsing.word_set(KNOWN_WORDS),
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply keyed and typo-corrected, ready for the readers."""
+
+    text: str
+    numbers: parsing.Tokens
+    lang: Language
+    options: int
+    keywords: Keywords
+
+    @classmethod
+    def of(cls, text: str, *, lang: Language, options: int, flow: Flow) -> Reply:
+        """Key and correct a reply."""
+        spell = speller(flow.keywords)
+        return cls(
+            text=" ".join(spell.correct_all(parsing.tokens(text))),
+            numbers=spell.correct_all(numbers.number_words(text)),
+            lang=lang,
+            options=options,
+            keywords=flow.keywords,
+        )
+
+
+def read_command(text: str, flow: Flow = DEFAULT_FLOW) -> Reading | None:
+    """Read a command that works anywhere; None if the reply is none."""
+    words = flow.keywords
+    # STOP and START are read as written: a typo must never opt anyone out or in.
+    if parsing.is_opt_out(text, words.stop):
+        return Reading(Intent.STOP)
+    if parsing.mentions(text, words.start, START_WORDS):
+        return Reading(Intent.START)
+    corrected = " ".join(speller(words).correct_all(parsing.tokens(text)))
+    if parsing.mentions(corrected, words.help, COMMAND_WORDS):
+        return Reading(Intent.HELP)
+    if parsing.mentions(corrected, words.english, LANGUAGE_WORDS):
+        return Reading(Intent.LANGUAGE, "en")
+    if parsing.mentions(corrected, words.danish, LANGUAGE_WORDS):
+        return Reading(Intent.LANGUAGE, "da")
+    if parsing.mentions(corrected, words.callback, COMMAND_WORDS):
+        return Reading(Intent.CALLBACK)
+    return None
+
+
+# ------------------------------------------------------------------ readers
+
+Reader = Callable[[Reply], Reading | None]
+
+
+def _yes_no(reply: Reply) -> Reading | None:
+    answer = parsing.classify_yes_no(reply.text, reply.keywords.yes, reply.keywords.no)
+    if answer is None:
+        return None
+    return Reading(Intent.YES if answer is parsing.Answer.YES else Intent.NO)
+
+
+def _keyword(intent: Intent, pick: Callable[[Keywords], tuple[str, ...]], limit: int) -> Reader:
+    def read(reply: Reply) -> Reading | None:
+        return (
+            Reading(intent) if parsing.mentions(reply.text, pick(reply.keywords), limit) else None
+        )
+
+    return read
+
+
+_skip = _keyword(Intent.SKIP, lambda k: k.skip, SKIP_WORDS)
+_more = _keyword(Intent.MORE, lambda k: k.more, parsing.SHORT)
+_reschedule = _keyword(Intent.RESCHEDULE, lambda k: k.move, parsing.SHORT)
+_cancel = _keyword(Intent.CANCEL, lambda k: k.cancel, parsing.SHORT)
+
+
+def _choice(reply: Reply) -> Reading | None:
+    found = numbers.read_numbers(reply.numbers, reply.lang)
+    if found is None:
+        return None
+    if len(set(found)) == 1 and 1 <= found[0] <= reply.options:
+        return Reading(Intent.CHOICE, found[0])
+    # A number outside the offer, or two of them: ask rather than guess.
+    return UNKNOWN
+
+
+def _scale(reply: Reply) -> Reading | None:
+    found = numbers.read_numbers(reply.numbers, reply.lang)
+    if found is not None:
+        if len(set(found)) == 1 and 1 <= found[0] <= len(HEALTH_SCALE):
+            return Reading(Intent.CHOICE, found[0])
+        return UNKNOWN
+    health = answers.parse_health(reply.text)
+    return None if health is None else Reading(Intent.CHOICE, HEALTH_SCALE.index(health) + 1)
+
+
+def _multi(reply: Reply) -> Reading | None:
+    found = numbers.read_numbers(reply.numbers, reply.lang, ordinals=False)
+    if found is not None:
+        if set(found) == {0}:
+            return Reading(Intent.CHOICES, ())
+        if all(1 <= n <= reply.options for n in found):
+            return Reading(Intent.CHOICES, tuple(sorted(set(found))))
+        return UNKNOWN
+    diseases = answers.parse_chronic(reply.text, reply.keywords.none, reply.options)
+    if diseases is None:
+        return None
+    chosen = tuple(CHRONIC_DISEASES.index(d) + 1 for d in diseases)
+    if any(n > reply.options for n in chosen):
+        return UNKNOWN
+    return Reading(Intent.CHOICES, chosen)
+
+
+# What to look for, in order, for each kind of question; None is "nothing in particular asked"
+# (a booking stands). Skipping comes before yes / no: "nej, det vil jeg ikke svare på" skips.
+_ORDER: dict[Expect | None, tuple[Reader, ...]] = {
+    Expect.YES_NO: (_skip, _yes_no, _reschedule, _cancel, _more),
+    # "anden tid" (another time) and "andre tider" are asked for before "anden" is read as 2.
+    Expect.CHOICE: (_more, _reschedule, _choice, _cancel, _skip, _yes_no),
+    Expect.SCALE: (_scale, _skip, _yes_no, _reschedule, _cancel, _more),
+    Expect.MULTI: (_multi, _skip, _yes_no, _reschedule, _cancel, _more),
+    None: (_reschedule, _cancel, _more, _skip, _yes_no),
+}
+
+
+def read_answer(
+    text: str,
+    expect: Expect | None,
+    *,
+    options: int | None = None,
+    lang: Language = "da",
+    flow: Flow = DEFAULT_FLOW,
+) -> Reading:
+    """Read a reply that is not a command as an answer to a question of kind `expect`."""
+    count = DEFAULT_OPTIONS.get(expect.value if expect else "", 0) if options is None else options
+    reply = Reply.of(text, lang=lang, options=count, flow=flow)
+    for reader in _ORDER[expect]:
+        reading = reader(reply)
+        if reading is not None:
+            return reading
+    return UNKNOWN
+
+
+def read_reply(
+    text: str,
+    expect: Expect | None,
+    *,
+    options: int | None = None,
+    lang: Language = "da",
+    flow: Flow = DEFAULT_FLOW,
+) -> Reading:
+    """Read any reply: a command, or an answer to a question of kind `expect`."""
+    command = read_command(text, flow)
+    if command is not None:
+        return command
+    return read_answer(text, expect, options=options, lang=lang, flow=flow)
+
+
+def resembles_stop(text: str, flow: Flow = DEFAULT_FLOW) -> bool:
+    """Say whether a short reply nearly says STOP ("stpo", "afmled"), to ask rather than guess."""
+    words = parsing.tokens(text)
+    if not 0 < len(words) <= 3:
+        return False
+    stop_words = {p[0] for p in parsing.phrases(flow.keywords.stop) if len(p) == 1}
+    spell = speller(flow.keywords)
+    return any(spell.resembles(word, stop_words) for word in words)

@@ -1,0 +1,229 @@
+"""Twilio's inbound SMS webhook on the real app: signatures, one dialogue step per SMS."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session, col
+from twilio.request_validator import RequestValidator
+
+from outreach.sending import send_batch
+from recruitbot.app import create_app
+from recruitbot.runtime import build_runtime
+from recruitbot.settings import Settings
+from scheduler.clock import SimulatedClock
+from store import outbox
+from store.models import Conversation, Message
+from store.types import Direction, MessageStatus, Trigger
+from tests.fakes.twilio_api import Drop, TwilioApiFake
+from tests.webhooks.twilio_service import (
+    NOW,
+    PHONE,
+    PUBLIC,
+    SMS,
+    STATUS,
+    Service,
+    invite,
+    outbound,
+    running_service,
+    sid,
+    sms,
+)
+
+
+@pytest.fixture
+def service(database_url: str, twilio_api: TwilioApiFake) -> Iterator[Service]:
+    with running_service(database_url, twilio_api) as running:
+        yield running
+
+
+class TestInbound:
+    def test_a_signed_sms_runs_one_dialogue_step(self, service: Service) -> None:
+        invite(service)
+        before = outbound(service)
+        answer = service.post(SMS, sms(1))
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/xml")
+        assert "<Response" in answer.text and "<Message" not in answer.text
+        replies = outbound(service)[len(before) :]
+        assert len(replies) == 1
+        assert replies[0].channel == "twilio" and replies[0].trigger == Trigger.REPLY
+        assert replies[0].address == PHONE  # "+45 20 12 34 56" was normalised to E.164
+        with Session(service.runtime.engine) as session:
+            inbound = session.scalars(
+                select(Message).where(col(Message.direction) == Direction.IN)
+            ).one()
+            assert (inbound.provider_id, inbound.channel) == (sid(1), "twilio")
+            assert inbound.contact_id is not None
+            conversation = session.scalars(select(Conversation)).one()
+            assert conversation.replied_at == NOW
+
+    def test_an_unknown_sender_gets_a_short_answer(self, service: Service) -> None:
+        assert service.post(SMS, sms(1, sender="+4520999999")).status_code == 200
+        [reply] = outbound(service)
+        assert reply.address == "+4520999999" and reply.kind == "info"
+
+    def test_the_same_message_sid_five_times_is_processed_once(self, service: Service) -> None:
+        invite(service)
+        before = len(outbound(service))
+        codes = [service.post(SMS, sms(1)).status_code for _ in range(2)]
+        threads = [
+            threading.Thread(target=lambda: codes.append(service.post(SMS, sms(1)).status_code))
+            for _ in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert codes == [200] * 5
+        with Session(service.runtime.engine) as session:
+            inbound = session.scalars(
+                select(Message).where(col(Message.direction) == Direction.IN)
+            ).all()
+        assert len(inbound) == 1
+        assert len(outbound(service)) == before + 1
+
+    def test_the_webhook_answers_while_twilio_is_down(
+        self, service: Service, twilio_api: TwilioApiFake
+    ) -> None:
+        invite(service)
+        twilio_api.then(Drop(), Drop())  # the invitation and the reply both meet a dropped line
+        assert service.post(SMS, sms(1)).status_code == 200
+        runtime = service.runtime
+        send_batch(
+            engine=runtime.engine,
+            channels=runtime.channels,
+            window=runtime.window,
+            now=NOW,
+            limit=10,
+        )
+        waiting = outbound(service)
+        assert {m.status for m in waiting} == {MessageStatus.ERRORED}
+        later = NOW + timedelta(minutes=1)
+        send_batch(
+            engine=runtime.engine,
+            channels=runtime.channels,
+            window=runtime.window,
+            now=later,
+            limit=10,
+        )
+        assert {m.status for m in outbound(service)} == {MessageStatus.SENT}
+        assert len(twilio_api.messages) == len(waiting)
+
+
+class TestSignature:
+    def test_missing_signature_is_refused_and_writes_nothing(self, service: Service) -> None:
+        invite(service)
+        before = service.rows()
+        answer = service.post(SMS, sms(1), signature=None)
+        assert answer.status_code == 403
+        assert "X-Twilio-Signature" in answer.json()["error"]["message"]
+        assert service.rows() == before
+
+    @pytest.mark.parametrize("path", [SMS, STATUS])
+    def test_bad_signature_is_refused_and_writes_nothing(self, service: Service, path: str) -> None:
+        invite(service)
+        before = service.rows()
+        form = sms(1) | {"MessageStatus": "delivered"}
+        assert service.post(path, form, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+        signed_by_other = RequestValidator("another-token").compute_signature(PUBLIC + path, form)
+        assert service.post(path, form, signature=signed_by_other).status_code == 403
+        assert service.rows() == before
+
+    def test_the_signature_is_checked_before_anything_else(self, service: Service) -> None:
+        junk = {"MessageSid": "junk"}
+        answer = service.post(STATUS, junk, query="message_id=abc", signature=None)
+        assert answer.status_code == 403
+
+    def test_a_tampered_body_is_refused(self, service: Service) -> None:
+        signature = RequestValidator(service.token).compute_signature(PUBLIC + SMS, sms(1))
+        tampered = sms(1, body="STOP")
+        assert service.post(SMS, tampered, signature=signature).status_code == 403
+
+    def test_forged_host_headers_do_not_change_the_url_checked(self, service: Service) -> None:
+        forged = {
+            "Host": "evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Proto": "http",
+            "X-Forwarded-Port": "8080",
+        }
+        evil_url = "http://evil.example/webhooks/twilio/sms"
+        before = service.rows()
+        refused = service.post(SMS, sms(1), signed_url=evil_url, headers=forged)
+        assert refused.status_code == 403
+        assert service.rows() == before
+        assert service.post(SMS, sms(1), headers=forged).status_code == 200
+
+    def test_the_query_is_part_of_the_signed_url(self, service: Service) -> None:
+        form = {"MessageSid": sid(9), "MessageStatus": "sent"}
+        signed_for_1 = RequestValidator(service.token).compute_signature(
+            f"{PUBLIC}{STATUS}?message_id=1", form
+        )
+        answer = service.post(STATUS, form, query="message_id=2", signature=signed_for_1)
+        assert answer.status_code == 403
+
+    def test_without_configuration_every_webhook_is_refused(
+        self, database_url: str, twilio_api: TwilioApiFake
+    ) -> None:
+        runtime = build_runtime(Settings(database_url=database_url), clock=SimulatedClock(NOW))
+        unconfigured = Service(runtime, TestClient(create_app(runtime)), twilio_api.auth_token)
+        assert unconfigured.post(SMS, sms(1)).status_code == 403
+        assert unconfigured.count(Message) == 0
+        runtime.engine.dispose()
+
+
+class TestMalformed:
+    @pytest.mark.parametrize(
+        ("path", "form", "query"),
+        [
+            (SMS, {"From": PHONE, "Body": "ja"}, ""),
+            (SMS, {"MessageSid": sid(1), "Body": "ja"}, ""),
+            (SMS, {"MessageSid": "not-a-sid", "From": PHONE, "Body": "ja"}, ""),
+            (SMS, {"MessageSid": sid(1), "From": "junk", "Body": "ja"}, ""),
+            (SMS, {"MessageSid": sid(1), "From": "+45 1", "Body": "ja"}, ""),
+            (SMS, {}, ""),
+            (STATUS, {"MessageSid": sid(1)}, ""),
+            (STATUS, {"MessageStatus": "sent"}, ""),
+            (STATUS, {"MessageSid": sid(1), "MessageStatus": "failed", "ErrorCode": "x1"}, ""),
+            (STATUS, {"MessageSid": sid(1), "MessageStatus": "sent"}, "message_id=abc"),
+            (STATUS, {"MessageSid": sid(1), "MessageStatus": "sent"}, "message_id=-4"),
+            (STATUS, {"MessageSid": sid(1), "MessageStatus": "sent"}, "message_id=99999999999"),
+        ],
+    )
+    def test_signed_junk_is_a_4xx(
+        self, service: Service, path: str, form: dict[str, str], query: str
+    ) -> None:
+        before = service.rows()
+        answer = service.post(path, form, query=query)
+        assert 400 <= answer.status_code < 500, answer.text
+        assert answer.json()["error"]["message"]
+        assert service.rows() == before
+
+    def test_a_body_that_is_not_a_form(self, service: Service) -> None:
+        for body in (b"\xff\xfe\x00junk", b'{"MessageSid": "SM1"}', b"x" * 70_000):
+            answer = service.client.post(
+                SMS,
+                content=body,
+                headers={"X-Twilio-Signature": "c2ln", "Content-Type": "application/json"},
+            )
+            assert 400 <= answer.status_code < 500
+
+    def test_a_get_is_not_allowed(self, service: Service) -> None:
+        assert service.client.get(SMS).status_code == 405
+
+
+def test_the_outbox_reply_goes_on_the_twilio_channel(service: Service) -> None:
+    """A reply queued by the webhook is claimed for the channel registered as "twilio"."""
+    assert set(service.runtime.channels) == {"console", "twilio"}
+    assert service.post(SMS, sms(1, sender="+4520999999")).status_code == 200
+    with Session(service.runtime.engine) as session:
+        claimed = outbox.claim_batch(
+            session=session, now=NOW, window_open=True, limit=10, lease=timedelta(minutes=1)
+        )
+        assert [m.channel for m in claimed] == ["twilio"]
+        session.rollback()

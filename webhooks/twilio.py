@@ -1,0 +1,267 @@
+"""Twilio's webhooks: inbound SMS and delivery reports, each let in only with a valid signature.
+
+The signature is checked against the configured public URL, never the Host or X-Forwarded-*
+headers, which anyone can set. Nothing is read into the store before the check passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Protocol
+from urllib.parse import parse_qsl
+
+import phonenumbers
+import structlog
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import SecretStr
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from api.deps import Services
+from api.errors import AppError, ForbiddenError
+from channels.twilio import STATUS_CALLBACK_PATH, ErrorKind, classify, describe
+from store.db import unit_of_work
+from store.types import MessageStatus
+from webhooks.delivery import DeliveryReport, record_delivery
+from webhooks.inbound import receive_text
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "twilio"
+SMS_PATH = "/webhooks/twilio/sms"
+STATUS_PATH = STATUS_CALLBACK_PATH
+DEFAULT_REGION = "DK"
+_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+_ERROR_CODE = re.compile(r"[0-9]{1,9}")
+_MAX_BODY = 64 * 1024  # an SMS form is a few kB; anything larger is not Twilio
+
+# Twilio's message statuses onto ours; a status not listed is kept raw and applied to nothing.
+STATUS_MAP: dict[str, MessageStatus] = {
+    "accepted": MessageStatus.SENT,  # ours: "accepted by the provider"
+    "scheduled": MessageStatus.SENT,
+    "queued": MessageStatus.SENT,
+    "sending": MessageStatus.SENT,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "partially_delivered": MessageStatus.UNDELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.CANCELLED,
+}
+
+
+class BadWebhookError(AppError):
+    """A signed request that still does not say what a Twilio webhook says."""
+
+    status_code = 400
+    code = "bad_webhook"
+
+
+class TwilioWebhookSettings(Protocol):
+    """The settings the signature check needs."""
+
+    @property
+    def twilio_auth_token(self) -> SecretStr | None: ...
+
+    @property
+    def public_base_url(self) -> str | None: ...
+
+
+class WebhookServices(Services, Protocol):
+    """The runtime, as these webhooks use it."""
+
+    @property
+    def settings(self) -> TwilioWebhookSettings: ...
+
+
+def get_webhook_services(request: Request) -> WebhookServices:
+    """Return the runtime the app was built with."""
+    services: WebhookServices = request.app.state.runtime
+    return services
+
+
+WebhookServicesDep = Annotated[WebhookServices, Depends(get_webhook_services)]
+
+
+class TwilioForm(dict[str, list[str]]):
+    """A webhook's form fields, repeats kept, readable by the SDK's RequestValidator."""
+
+    def getlist(self, name: str) -> list[str]:
+        return self[name]
+
+    def first(self, name: str) -> str | None:
+        values = self.get(name)
+        return values[0] if values else None
+
+    def required(self, name: str) -> str:
+        value = self.first(name)
+        if not value:
+            raise BadWebhookError(f"the form field {name} is missing")
+        return value
+
+    def as_json(self) -> dict[str, object]:
+        return {k: v[0] if len(v) == 1 else list(v) for k, v in self.items()}
+
+
+async def read_body(request: Request) -> bytes:
+    """Read the body, but no more of it than a Twilio webhook can be."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_BODY:
+            raise BadWebhookError("the body is too large for a Twilio webhook")
+    return bytes(body)
+
+
+def parse_form(body: bytes) -> TwilioForm:
+    """Read an application/x-www-form-urlencoded body; refuse what cannot be one."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadWebhookError("the body is not a form") from error
+    form = TwilioForm()
+    for name, value in pairs:
+        form.setdefault(name, []).append(value)
+    return form
+
+
+def signed_url(*, public_base_url: str, path: str, query: str) -> str:
+    """The URL Twilio signed: the configured public address, our route, the query as sent."""
+    url = public_base_url.rstrip("/") + path
+    return f"{url}?{query}" if query else url
+
+
+def signed_form(path: str) -> Callable[[Request, WebhookServices], Awaitable[TwilioForm]]:
+    """Return a dependency that reads the form and lets it through only when Twilio signed it."""
+
+    async def dependency(request: Request, services: WebhookServicesDep) -> TwilioForm:
+        settings = services.settings
+        token, base = settings.twilio_auth_token, settings.public_base_url
+        if token is None or not token.get_secret_value() or not base:
+            log.warning("twilio.webhook.not_configured", path=path)
+            raise ForbiddenError("Twilio webhooks are not configured on this service")
+        signature = request.headers.get("X-Twilio-Signature")
+        if not signature:
+            raise ForbiddenError("the X-Twilio-Signature header is missing")
+        form = parse_form(await read_body(request))
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        url = signed_url(public_base_url=base, path=path, query=query)
+        if not RequestValidator(token.get_secret_value()).validate(url, form, signature):
+            log.warning("twilio.webhook.bad_signature", path=path)
+            raise ForbiddenError("the X-Twilio-Signature does not match")
+        return form
+
+    return dependency
+
+
+def e164(raw: str) -> str:
+    """Normalise a sender's number to E.164, or refuse it."""
+    try:
+        number = phonenumbers.parse(raw, DEFAULT_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise BadWebhookError("From is not a phone number") from error
+    if not phonenumbers.is_possible_number(number):
+        raise BadWebhookError("From is not a phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def message_sid(form: TwilioForm) -> str:
+    sid = form.required("MessageSid")
+    if not _SID.fullmatch(sid):
+        raise BadWebhookError("MessageSid is not a Twilio message SID")
+    return sid
+
+
+def error_code(form: TwilioForm) -> int | None:
+    raw = form.first("ErrorCode")
+    if not raw:
+        return None
+    if not _ERROR_CODE.fullmatch(raw):
+        raise BadWebhookError("ErrorCode is not a number")
+    return int(raw)
+
+
+def delivery_report(form: TwilioForm, *, message_id: int | None) -> DeliveryReport:
+    """Read a status callback into a provider-neutral report."""
+    provider_status = form.required("MessageStatus").strip().lower()[:32]
+    code = error_code(form)
+    kind = classify(code) if code is not None else None
+    return DeliveryReport(
+        channel=CHANNEL,
+        provider_id=message_sid(form),
+        message_id=message_id,
+        provider_status=provider_status,
+        status=STATUS_MAP.get(provider_status),
+        error_code=code,
+        error=describe(code) if code is not None else None,
+        opted_out=kind is ErrorKind.OPTED_OUT,
+        unreachable=kind is ErrorKind.UNREACHABLE,
+        raw=form.as_json(),
+    )
+
+
+def empty_twiml() -> Response:
+    """Answer Twilio with nothing to do: replies go through the outbox, not the answer."""
+    return Response(content=str(MessagingResponse()), media_type="text/xml")
+
+
+def _documented(*fields: str) -> dict[str, object]:
+    """Describe the form Twilio posts, which the signature check reads itself."""
+    properties = {name: {"type": "string"} for name in fields}
+    schema = {"type": "object", "properties": properties, "required": list(fields[:2])}
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": schema}}}}
+
+
+_REFUSALS: dict[int | str, dict[str, object]] = {
+    400: {"description": "Signed, but not a Twilio webhook (a field missing or malformed)"},
+    403: {"description": "X-Twilio-Signature missing or wrong, or Twilio not configured"},
+}
+router = APIRouter(tags=["webhooks"], responses=_REFUSALS)
+
+
+@router.post(
+    SMS_PATH,
+    response_class=Response,
+    summary="Inbound SMS from Twilio",
+    openapi_extra=_documented("MessageSid", "From", "Body", "To", "AccountSid"),
+    responses={200: {"content": {"text/xml": {}}, "description": "Empty TwiML"}},
+)
+def inbound_sms(
+    form: Annotated[TwilioForm, Depends(signed_form(SMS_PATH))], services: WebhookServicesDep
+) -> Response:
+    """Take one SMS from a citizen, once per MessageSid, and run the dialogue on it."""
+    sid = message_sid(form)
+    address = e164(form.required("From"))
+    text = form.first("Body") or ""
+    with unit_of_work(services.engine) as session:
+        result = receive_text(
+            session=session,
+            dialogue=services.dialogue,
+            channel=CHANNEL,
+            address=address,
+            text=text,
+            provider_id=sid,
+            now=services.clock.now(),
+        )
+    log.info("twilio.inbound", duplicate=result.duplicate, replies=result.replies)
+    return empty_twiml()
+
+
+@router.post(
+    STATUS_PATH,
+    status_code=204,
+    summary="Delivery report from Twilio",
+    openapi_extra=_documented("MessageSid", "MessageStatus", "ErrorCode", "To", "AccountSid"),
+)
+def delivery_status(
+    form: Annotated[TwilioForm, Depends(signed_form(STATUS_PATH))],
+    services: WebhookServicesDep,
+    message_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    """Keep the report and move the message's status forward."""
+    report = delivery_report(form, message_id=message_id)
+    with unit_of_work(services.engine) as session:
+        record_delivery(session=session, report=report, now=services.clock.now())
+    return Response(status_code=204)

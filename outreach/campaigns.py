@@ -1,89 +1,193 @@
-"""Campaigns: create, preview, launch into paced waves of invitation rows."""
+"""A campaign's lifecycle: launch, pause, resume, cancel, complete.
+
+draft → scheduled (launched, start ahead) → running ⇄ paused → completed | cancelled
+
+- launch targets the list once and writes one *pending* invitation per person, in release order
+  (education priority first); `outreach.pacing` releases them in daily waves.
+- pause stops new invitations: released ones wait, still scheduled; conversations already open
+  go on, and answers to citizens are never held back.
+- resume spreads the invitations that fell due while paused over the window again.
+- cancel cancels every invitation not yet sent; open conversations and bookings stand.
+- completed: nothing pending or scheduled, and no conversation of it has work ahead (a reminder,
+  a follow-up, a booking not yet held). An unanswered invitation is at rest, not work ahead.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select
+import structlog
+from sqlalchemy import exists, insert, select, update
 from sqlmodel import Session, col
 
-from outreach.targeting import age_on, exclusions, in_scope, targeting_query
+from outreach.errors import CampaignInputError, CampaignStateError
+from outreach.targeting import age_on, targeting_query
+from outreach.templates import TemplateRefusedError, check_templates
+from outreach.windows import CampaignWindow, EmptyWindowError, load_window
 from scheduler.window import SendWindow
-from store.models import Campaign, Contact, Invitation
-from store.types import CampaignStatus, DueStatus
+from store.models import Booking, Campaign, Contact, Conversation, FollowUp, Invitation, Reminder
+from store.types import BookingStatus, CampaignStatus, DueStatus
+
+log = structlog.get_logger(__name__)
+
+OPEN_STATUSES = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
 
 
 @dataclass(frozen=True)
 class LaunchResult:
-    """What a launch scheduled."""
+    """What a launch did."""
 
-    invitations: int
-    first_due: datetime | None
-    last_due: datetime | None
-
-
-def first_send_date(*, now: datetime, window: SendWindow) -> date:
-    """Return the local date the first invitations would go out."""
-    return window.next_open(now).astimezone(window.tz).date()
+    invitations: int  # targeted and queued; pacing releases them day by day
+    status: CampaignStatus
+    send_date: date  # the first day invitations can go, in the campaign's window
 
 
-def preview_counts(
-    *, session: Session, campaign: Campaign, now: datetime, window: SendWindow
-) -> dict[str, int]:
-    """Count who is in scope, targeted, and kept out by each reason."""
-    send_date = first_send_date(now=now, window=window)
-    scope = select(func.count()).select_from(Contact).where(*in_scope(campaign=campaign))
-    counts = {"in_scope": int(session.scalar(scope) or 0)}
-    targeted = targeting_query(campaign=campaign, send_date=send_date, now=now).subquery()
-    counts["targeted"] = int(session.scalar(select(func.count()).select_from(targeted)) or 0)
-    for reason, condition in exclusions(campaign=campaign, now=now).items():
-        counts[reason] = int(session.scalar(scope.where(condition)) or 0)
-    return counts
+def usable_window(*, session: Session, campaign: Campaign, base: SendWindow) -> CampaignWindow:
+    """Return the campaign's window, or raise CampaignInputError if it has no hours left."""
+    try:
+        return load_window(session=session, campaign=campaign, base=base)
+    except EmptyWindowError as error:
+        raise CampaignInputError(str(error)) from error
 
 
-def wave_times(
-    *, start: datetime, count: int, daily_limit: int, window: SendWindow
-) -> list[datetime]:
-    """Spread `count` sends over working days, `daily_limit` a day, evenly inside the window."""
-    times: list[datetime] = []
-    first = window.next_open(start)
-    for day in window.working_days(first.astimezone(window.tz).date()):
-        if len(times) >= count:
-            break
-        opens = max(window.opens_at(day), first)
-        closes = window.closes_at(day)
-        today = min(daily_limit, count - len(times))
-        step = (closes - opens) / daily_limit
-        times.extend(opens + step * k for k in range(today))
-    return times
+def check_sendable(*, campaign: Campaign) -> None:
+    """Raise CampaignInputError if a template breaks a rule (sender, STOP, links, placeholders)."""
+    try:
+        check_templates(
+            (("da", campaign.template_da), ("en", campaign.template_en)),
+            sender=campaign.sender,
+            allow_links=campaign.allow_links,
+        )
+    except TemplateRefusedError as error:
+        raise CampaignInputError(f"template refused: {error}") from error
+
+
+def first_send_date(*, campaign: Campaign, now: datetime, window: CampaignWindow) -> date:
+    """Return the local date the first invitations can go out."""
+    start = max(now, campaign.starts_at) if campaign.starts_at else now
+    return window.next_open(start).astimezone(window.tz).date()
 
 
 def launch(
     *, session: Session, campaign: Campaign, now: datetime, window: SendWindow
 ) -> LaunchResult:
-    """Target the campaign's contacts and schedule their invitations at the campaign's pace."""
+    """Target the list on the first send date and queue one pending invitation per person."""
     if campaign.status != CampaignStatus.DRAFT:
-        raise ValueError(f"campaign {campaign.id} is {campaign.status}, not a draft")
-    send_date = first_send_date(now=now, window=window)
+        raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}, not a draft")
+    check_sendable(campaign=campaign)
+    own = usable_window(session=session, campaign=campaign, base=window)
+    send_date = first_send_date(campaign=campaign, now=now, window=own)
     ids = session.scalars(targeting_query(campaign=campaign, send_date=send_date, now=now)).all()
-    times = wave_times(start=now, count=len(ids), daily_limit=campaign.daily_limit, window=window)
-    first_day = times[0].astimezone(window.tz).date() if times else send_date
     rows = [
         {
             "campaign_id": campaign.id,
             "contact_id": contact_id,
-            "wave": (due.astimezone(window.tz).date() - first_day).days + 1,
-            "due_at": due,
-            "status": DueStatus.SCHEDULED.value,
+            "position": position,
+            "status": DueStatus.PENDING.value,
         }
-        for contact_id, due in zip(ids, times, strict=True)
+        for position, contact_id in enumerate(ids)
     ]
     if rows:
         session.execute(insert(Invitation), rows)
-    campaign.status = CampaignStatus.RUNNING
+    future = campaign.starts_at is not None and campaign.starts_at > now
+    campaign.status = CampaignStatus.SCHEDULED if future else CampaignStatus.RUNNING
     campaign.launched_at = now
-    return LaunchResult(len(rows), times[0] if times else None, times[-1] if times else None)
+    log.info("campaign.launched", campaign_id=campaign.id, invitations=len(rows))
+    return LaunchResult(len(rows), CampaignStatus(campaign.status), send_date)
+
+
+def pause(*, session: Session, campaign: Campaign, now: datetime) -> None:
+    """Stop releasing and sending invitations; everything else goes on."""
+    if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING):
+        raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}; it cannot pause")
+    campaign.status = CampaignStatus.PAUSED
+    campaign.paused_at = now
+    log.info("campaign.paused", campaign_id=campaign.id)
+
+
+def resume(*, session: Session, campaign: Campaign, now: datetime, window: SendWindow) -> int:
+    """Carry on; invitations that fell due while paused are spread over the window again."""
+    if campaign.status != CampaignStatus.PAUSED:
+        raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}, not paused")
+    own = usable_window(session=session, campaign=campaign, base=window)
+    future = campaign.starts_at is not None and campaign.starts_at > now
+    campaign.status = CampaignStatus.SCHEDULED if future else CampaignStatus.RUNNING
+    campaign.paused_at = None
+    overdue = session.scalars(
+        select(col(Invitation.id))
+        .where(
+            col(Invitation.campaign_id) == campaign.id,
+            col(Invitation.status) == DueStatus.SCHEDULED,
+            col(Invitation.due_at) < now,
+        )
+        .order_by(col(Invitation.due_at), col(Invitation.position))
+    ).all()
+    if overdue:
+        opens = own.next_open(now)
+        closes = own.closes_at(opens.astimezone(own.tz).date())
+        times = spread(start=opens, end=closes, count=len(overdue))
+        session.execute(
+            update(Invitation),
+            [{"id": i, "due_at": t} for i, t in zip(overdue, times, strict=True)],
+        )
+    log.info("campaign.resumed", campaign_id=campaign.id, rescheduled=len(overdue))
+    return len(overdue)
+
+
+def cancel(*, session: Session, campaign: Campaign, now: datetime) -> int:
+    """Stop for good: cancel every invitation not yet sent; return how many."""
+    if campaign.status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED):
+        raise CampaignStateError(f"campaign {campaign.id} is already {campaign.status}")
+    result = session.execute(
+        update(Invitation)
+        .where(
+            col(Invitation.campaign_id) == campaign.id,
+            col(Invitation.status).in_((DueStatus.PENDING, DueStatus.SCHEDULED)),
+        )
+        .values(status=DueStatus.CANCELLED, done_at=now)
+    )
+    campaign.status = CampaignStatus.CANCELLED
+    campaign.ended_at = now
+    cancelled = int(result.rowcount)  # type: ignore[attr-defined]
+    log.info("campaign.cancelled", campaign_id=campaign.id, invitations=cancelled)
+    return cancelled
+
+
+def complete_if_done(*, session: Session, campaign: Campaign, now: datetime) -> bool:
+    """Mark a running campaign completed when it has nothing left to do; say whether it did."""
+    if campaign.status != CampaignStatus.RUNNING:
+        return False
+    mine = select(col(Conversation.id)).where(col(Conversation.campaign_id) == campaign.id)
+    work_left = [
+        exists().where(
+            col(Invitation.campaign_id) == campaign.id,
+            col(Invitation.status).in_((DueStatus.PENDING, DueStatus.SCHEDULED)),
+        ),
+        exists().where(
+            col(Reminder.conversation_id).in_(mine), col(Reminder.status) == DueStatus.SCHEDULED
+        ),
+        exists().where(
+            col(FollowUp.conversation_id).in_(mine), col(FollowUp.status) == DueStatus.SCHEDULED
+        ),
+        exists().where(
+            col(Booking.conversation_id).in_(mine), col(Booking.status) == BookingStatus.BOOKED
+        ),
+    ]
+    if any(session.scalar(select(condition)) for condition in work_left):
+        return False
+    campaign.status = CampaignStatus.COMPLETED
+    campaign.ended_at = now
+    log.info("campaign.completed", campaign_id=campaign.id)
+    return True
+
+
+def spread(*, start: datetime, end: datetime, count: int) -> list[datetime]:
+    """Return `count` times evenly from `start` (included) towards `end` (never reached)."""
+    if count <= 0:
+        return []
+    step = (end - start) / count
+    return [start + step * k for k in range(count)]
 
 
 def still_eligible(*, contact: Contact, campaign: Campaign, send_date: date) -> str | None:

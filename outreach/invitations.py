@@ -1,12 +1,18 @@
-"""Send the invitations that are due: re-check each person on the day, then open the dialogue."""
+"""Send the invitations that are due: re-check each person on the day, then open the dialogue.
+
+Pacing (`outreach.pacing`) gives released invitations a due time inside their campaign's window;
+the outbox holds any scheduled message until that window is open (`store.outbox.claim_batch`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.service import Dialogue, start
 from outreach.campaigns import still_eligible
@@ -22,13 +28,30 @@ def process_due(*, session: Session, dialogue: Dialogue, now: datetime, limit: i
     """Handle due invitations while the send window is open; return how many were handled."""
     if not dialogue.window.is_open(now):
         return 0
-    rows = due.claim_due(session=session, model=Invitation, now=now, limit=limit)
+    rows = claim_due(session=session, now=now, limit=limit)
     for invitation in rows:
         reason = _send_one(session=session, dialogue=dialogue, invitation=invitation, now=now)
         invitation.skip_reason = reason
         due.finish(invitation, now=now, status=DueStatus.SKIPPED if reason else DueStatus.DONE)
         log.info("invitation.handled", campaign_id=invitation.campaign_id, skipped=reason)
     return len(rows)
+
+
+def claim_due(*, session: Session, now: datetime, limit: int) -> Sequence[Invitation]:
+    """Lock due invitations of running campaigns; a paused campaign's wait, still scheduled."""
+    query = (
+        select(Invitation)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .where(
+            col(Invitation.status) == DueStatus.SCHEDULED,
+            col(Invitation.due_at) <= now,
+            col(Campaign.status) == CampaignStatus.RUNNING,
+        )
+        .order_by(col(Invitation.due_at), col(Invitation.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Invitation)
+    )
+    return session.scalars(query).all()
 
 
 def _send_one(

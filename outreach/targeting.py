@@ -1,14 +1,39 @@
-"""Who a campaign may invite on a given day. One query; the reasons are counted for preview."""
+"""Who a campaign may invite on a given day. One query; the reasons are counted for preview.
+
+The member list is everyone on any of the campaign's partners' lists. Each member falls in
+exactly one bucket, tried in `REASONS` order, so the preview's counts add up to the list.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlmodel import col
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlmodel import Session, col
 
-from store.models import Booking, Campaign, Contact, Conversation, Invitation, Membership, OptOut
+from store.models import (
+    Booking,
+    Campaign,
+    CampaignPartner,
+    Contact,
+    Conversation,
+    Invitation,
+    Membership,
+    OptOut,
+)
 from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus, DueStatus
+
+# Why a member of the list is not targeted, in the order the buckets are tried.
+REASONS = (
+    "other_municipality",  # lives in another municipality (unknown counts as in scope)
+    "no_birth_date",  # the age band cannot be checked
+    "age_band",  # outside the age band on the send date
+    "opted_out",
+    "booked",  # holds a booking
+    "in_conversation",  # in an open conversation
+    "recently_invited",  # invited in the last `reinvite_after_days`, or queued by a campaign
+)
+TARGETED = "targeted"
 
 
 def years_before(day: date, years: int) -> date:
@@ -42,6 +67,7 @@ def exclusions(*, campaign: Campaign, now: datetime) -> dict[str, ColumnElement[
                 col(OptOut.contact_id) == col(Contact.id), col(OptOut.address) == col(Contact.phone)
             ),
             col(OptOut.revoked_at).is_(None),
+            col(OptOut.channel).is_(None),  # a Telegram-only opt-out still allows an SMS
         ),
         "in_conversation": exists().where(
             col(Conversation.contact_id) == col(Contact.id),
@@ -54,24 +80,38 @@ def exclusions(*, campaign: Campaign, now: datetime) -> dict[str, ColumnElement[
         "recently_invited": exists().where(
             col(Invitation.contact_id) == col(Contact.id),
             or_(
-                col(Invitation.status) == DueStatus.SCHEDULED,
+                col(Invitation.status).in_((DueStatus.PENDING, DueStatus.SCHEDULED)),
                 and_(col(Invitation.status) == DueStatus.DONE, col(Invitation.done_at) >= recent),
             ),
         ),
     }
 
 
-def in_scope(*, campaign: Campaign) -> list[ColumnElement[bool]]:
-    """On the partner's list and living in the municipality (or municipality unknown)."""
-    member = exists().where(
-        col(Membership.contact_id) == col(Contact.id),
-        col(Membership.partner_id) == campaign.partner_id,
+def on_the_list(*, campaign: Campaign) -> ColumnElement[bool]:
+    """On the list of any of the campaign's partners."""
+    partners = select(col(CampaignPartner.partner_id)).where(
+        col(CampaignPartner.campaign_id) == campaign.id
     )
-    lives_there = or_(
+    return exists().where(
+        col(Membership.contact_id) == col(Contact.id),
+        or_(
+            col(Membership.partner_id).in_(partners),
+            col(Membership.partner_id) == campaign.partner_id,
+        ),
+    )
+
+
+def lives_there(*, campaign: Campaign) -> ColumnElement[bool]:
+    """Living in the campaign's municipality, or municipality unknown (screening asks)."""
+    return or_(
         col(Contact.municipality_id) == campaign.municipality_id,
         col(Contact.municipality_id).is_(None),
     )
-    return [member, lives_there]
+
+
+def in_scope(*, campaign: Campaign) -> list[ColumnElement[bool]]:
+    """On a partner's list and living in the municipality (or municipality unknown)."""
+    return [on_the_list(campaign=campaign), lives_there(campaign=campaign)]
 
 
 def targeted_ids(*, campaign: Campaign, send_date: date, now: datetime) -> ColumnElement[bool]:
@@ -84,10 +124,63 @@ def targeted_ids(*, campaign: Campaign, send_date: date, now: datetime) -> Colum
     )
 
 
+def priority_rank(*, campaign: Campaign) -> ColumnElement[int]:
+    """0 for the education groups the campaign invites first, else 1."""
+    groups = [group for group in campaign.education_priority.split(",") if group]
+    if not groups:
+        return literal(1)
+    return case((col(Contact.education).in_(groups), 0), else_=1)
+
+
 def targeting_query(*, campaign: Campaign, send_date: date, now: datetime) -> Select[int | None]:
-    """Select the ids of the contacts to invite, oldest contact first for a stable order."""
+    """Select the ids of the contacts to invite: priority groups first, then the list's order."""
     return (
         select(col(Contact.id))
         .where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
-        .order_by(col(Contact.id))
+        .order_by(priority_rank(campaign=campaign), col(Contact.id))
+    )
+
+
+def bucket(*, campaign: Campaign, send_date: date, now: datetime) -> ColumnElement[str]:
+    """The one reason a member is not targeted, or "targeted"."""
+    excluded = exclusions(campaign=campaign, now=now)
+    conditions: dict[str, ColumnElement[bool]] = {
+        "other_municipality": ~lives_there(campaign=campaign),
+        "no_birth_date": col(Contact.birth_date).is_(None),
+        "age_band": ~in_age_band(campaign=campaign, send_date=send_date),
+        **excluded,
+    }
+    return case(*((conditions[reason], reason) for reason in REASONS), else_=TARGETED)
+
+
+def count_buckets(
+    *, session: Session, campaign: Campaign, send_date: date, now: datetime
+) -> dict[str, int]:
+    """Count the list's members per bucket; every reason and "targeted" are present."""
+    label = bucket(campaign=campaign, send_date=send_date, now=now).label("bucket")
+    rows = session.execute(
+        select(label, func.count())
+        .select_from(Contact)
+        .where(on_the_list(campaign=campaign))
+        .group_by(label)
+    ).all()
+    counts = dict.fromkeys((TARGETED, *REASONS), 0)
+    counts.update({str(name): int(count) for name, count in rows})
+    return counts
+
+
+def count_priority(*, session: Session, campaign: Campaign, send_date: date, now: datetime) -> int:
+    """Count the targeted members in the campaign's priority education groups."""
+    if not campaign.education_priority:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(
+                targeted_ids(campaign=campaign, send_date=send_date, now=now),
+                priority_rank(campaign=campaign) == 0,
+            )
+        )
+        or 0
     )

@@ -170,13 +170,22 @@ def _open_csv(path: Path) -> tuple[list[str], Callable[[], Iterator[tuple[int, l
     if not header_line.strip():
         raise MemberFileError("the file is empty or its first line is blank")
     delimiter = _sniff_delimiter(header_line)
-    headers = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        headers = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise MemberFileError(f"line 1: the header is not readable as CSV ({error})") from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         with path.open("r", encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             next(reader, None)
-            yield from enumerate(reader, start=2)
+            line = 1
+            try:
+                for line, row in enumerate(reader, start=2):
+                    yield line, row
+            except csv.Error as error:
+                # The csv module cannot resume after a broken line: say where, keep nothing.
+                raise MemberFileError(f"line {line + 1}: not readable as CSV ({error})") from None
 
     return headers, rows
 

@@ -1,17 +1,19 @@
-"""Targeting and launching a campaign into paced waves."""
+"""Targeting, and launching a campaign into a queue of pending invitations."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from outreach.campaigns import launch, preview_counts, wave_times
+from outreach.campaigns import launch, spread
+from outreach.errors import CampaignStateError
 from outreach.optout import opt_out
-from outreach.targeting import age_on, years_before
+from outreach.targeting import age_on, count_buckets, years_before
 from store.models import Conversation, Invitation
+from store.types import DueStatus
 from tests.factories import MONDAY, WINDOW, add_contact, make_world
 
 
@@ -77,8 +79,12 @@ class TestTargeting:
             )
         )
         session.flush()
-        counts = preview_counts(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
+        counts = count_buckets(
+            session=session, campaign=world.campaign, send_date=MONDAY.date(), now=MONDAY
+        )
         assert counts["targeted"] == 2
+        assert counts["other_municipality"] == 1
+        assert sum(counts.values()) == 5  # the other partner's member is not on the list
         assert counts["opted_out"] == 1
         assert counts["in_conversation"] == 1
         launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
@@ -96,29 +102,28 @@ class TestTargeting:
         )
 
 
-class TestWaves:
-    def test_pace_and_window(self) -> None:
-        times = wave_times(start=MONDAY, count=25, daily_limit=10, window=WINDOW)
-        days: dict[date, int] = {}
-        for moment in times:
-            assert WINDOW.is_open(moment)
-            day = moment.astimezone(WINDOW.tz).date()
-            days[day] = days.get(day, 0) + 1
-        assert list(days.values()) == [10, 10, 5]
-        assert times == sorted(times)
+class TestLaunch:
+    def test_queues_pending_invitations_in_order(self, session: Session) -> None:
+        world = make_world(session)
+        for n in range(3):
+            add_contact(session, world, phone=f"+452000000{n}")
+        launched = launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
+        rows = session.scalars(select(Invitation).order_by(col(Invitation.position))).all()
+        assert launched.invitations == 3
+        assert [r.status for r in rows] == [DueStatus.PENDING] * 3
+        assert [r.due_at for r in rows] == [None] * 3
+        assert [r.position for r in rows] == [0, 1, 2]
 
-    def test_skips_christmas(self) -> None:
-        start = datetime(2026, 12, 23, 17, 0, tzinfo=WINDOW.tz)
-        times = wave_times(start=start, count=20, daily_limit=10, window=WINDOW)
-        assert {t.astimezone(WINDOW.tz).date() for t in times} == {
-            date(2026, 12, 23),
-            date(2026, 12, 28),
-        }
+    def test_spread_stays_before_the_end(self) -> None:
+        end = MONDAY + timedelta(hours=9)
+        times = spread(start=MONDAY, end=end, count=4)
+        assert times[0] == MONDAY and times == sorted(times) and times[-1] < end
+        assert spread(start=MONDAY, end=end, count=0) == []
 
     def test_launch_twice_is_refused(self, session: Session) -> None:
         world = make_world(session)
         launch(session=session, campaign=world.campaign, now=MONDAY, window=WINDOW)
-        with pytest.raises(ValueError, match="not a draft"):
+        with pytest.raises(CampaignStateError, match="not a draft"):
             launch(
                 session=session,
                 campaign=world.campaign,

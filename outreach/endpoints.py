@@ -1,0 +1,247 @@
+"""The campaign and member-list API: /api/v1/campaigns and /api/v1/contacts/import.
+
+A key limited to a municipality sees only that municipality's campaigns; any other is 404.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from fastapi import Path as PathParam
+from sqlmodel import Session
+
+from api.deps import CoordinatorDep, EvaluatorDep, ServicesDep, SessionDep
+from api.errors import ForbiddenError, InvalidInputError
+from api.keys import Principal
+from api.routing import secured_router
+from api.schemas import DB_INT_MAX, error_responses
+from bot.flow import Flow
+from monitoring import compute_funnel
+from outreach import campaign_setup, campaigns
+from outreach.contacts import MemberFileError, import_members, read_member_file
+from outreach.preview import preview
+from outreach.pseudonyms import Pseudonymizer
+from outreach.schemas import (
+    CampaignCreate,
+    CampaignPublic,
+    CampaignUpdate,
+    FunnelPublic,
+    ImportForm,
+    ImportPublic,
+    LaunchPublic,
+    PreviewPublic,
+    parse_mapping,
+)
+from store.models import Campaign
+
+router = secured_router(prefix="", tags=["campaigns"])
+CampaignId = Annotated[int, PathParam(ge=1, le=DB_INT_MAX, description="The campaign's id.")]
+# A body can be malformed JSON (400); a lifecycle step can conflict with the status (409).
+BODY = error_responses(400)
+CONFLICT = error_responses(400, 409)
+
+
+@dataclass(frozen=True)
+class CampaignServices:
+    """What the campaign endpoints need beyond the shared services."""
+
+    channels: tuple[str, ...]
+    price_per_segment: float
+    pseudonymizer: Pseudonymizer
+    flow: Flow
+
+
+def get_campaign_services(request: Request) -> CampaignServices:
+    """Take the configured channels, SMS price and pseudonymizer from the app's runtime."""
+    runtime = request.app.state.runtime
+    channels: Mapping[str, object] = runtime.channels
+    return CampaignServices(
+        channels=tuple(channels),
+        price_per_segment=float(runtime.settings.sms_segment_price_dkk),
+        pseudonymizer=runtime.pseudonymizer,
+        flow=runtime.dialogue.flow,
+    )
+
+
+CampaignServicesDep = Annotated[CampaignServices, Depends(get_campaign_services)]
+
+
+def _visible(session: Session, principal: Principal, campaign_id: int) -> Campaign:
+    return campaign_setup.get(
+        session=session, campaign_id=campaign_id, municipality_id=principal.municipality_id
+    )
+
+
+def _public(session: Session, campaign: Campaign) -> CampaignPublic:
+    return campaign_setup.describe(session=session, campaign=campaign)
+
+
+@router.post("/campaigns", status_code=201, responses=BODY)
+def create_campaign(
+    body: CampaignCreate,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    services: ServicesDep,
+    extra: CampaignServicesDep,
+) -> CampaignPublic:
+    """Create a draft campaign."""
+    campaign = campaign_setup.create(
+        session=session,
+        campaign_in=body,
+        now=services.clock.now(),
+        channels=extra.channels,
+        default_municipality_id=principal.municipality_id,
+    )
+    if not principal.sees(campaign.municipality_id):
+        raise ForbiddenError("this key may only create campaigns in its own municipality")
+    return _public(session, campaign)
+
+
+@router.get("/campaigns")
+def list_campaigns(session: SessionDep, principal: CoordinatorDep) -> list[CampaignPublic]:
+    """List the campaigns this key may see, newest first."""
+    found = campaign_setup.list_campaigns(
+        session=session, municipality_id=principal.municipality_id
+    )
+    return [_public(session, campaign) for campaign in found]
+
+
+@router.get("/campaigns/{campaign_id}")
+def show_campaign(
+    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep
+) -> CampaignPublic:
+    """Show one campaign with its invitations by status."""
+    return _public(session, _visible(session, principal, campaign_id))
+
+
+@router.patch("/campaigns/{campaign_id}", responses=CONFLICT)
+def update_campaign(
+    campaign_id: CampaignId,
+    body: CampaignUpdate,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    extra: CampaignServicesDep,
+) -> CampaignPublic:
+    """Change a draft."""
+    campaign = _visible(session, principal, campaign_id)
+    campaign_setup.update(
+        session=session, campaign=campaign, campaign_in=body, channels=extra.channels
+    )
+    return _public(session, campaign)
+
+
+@router.post("/campaigns/{campaign_id}/preview")
+def preview_campaign(
+    campaign_id: CampaignId,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    services: ServicesDep,
+    extra: CampaignServicesDep,
+) -> PreviewPublic:
+    """Who the campaign would reach, what it would say and cost; 422 for a refused template."""
+    return preview(
+        session=session,
+        campaign=_visible(session, principal, campaign_id),
+        now=services.clock.now(),
+        window=services.window,
+        price_per_segment=extra.price_per_segment,
+        flow=extra.flow,
+    )
+
+
+@router.post("/campaigns/{campaign_id}/launch", responses=CONFLICT)
+def launch_campaign(
+    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep, services: ServicesDep
+) -> LaunchPublic:
+    """Target the list and queue the invitations; pacing releases them day by day."""
+    campaign = _visible(session, principal, campaign_id)
+    result = campaigns.launch(
+        session=session, campaign=campaign, now=services.clock.now(), window=services.window
+    )
+    return LaunchPublic(
+        campaign=_public(session, campaign),
+        invitations=result.invitations,
+        send_date=result.send_date,
+    )
+
+
+@router.post("/campaigns/{campaign_id}/pause", responses=CONFLICT)
+def pause_campaign(
+    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep, services: ServicesDep
+) -> CampaignPublic:
+    """Stop new invitations; conversations already open go on."""
+    campaign = _visible(session, principal, campaign_id)
+    campaigns.pause(session=session, campaign=campaign, now=services.clock.now())
+    return _public(session, campaign)
+
+
+@router.post("/campaigns/{campaign_id}/resume", responses=CONFLICT)
+def resume_campaign(
+    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep, services: ServicesDep
+) -> CampaignPublic:
+    """Carry on after a pause."""
+    campaign = _visible(session, principal, campaign_id)
+    campaigns.resume(
+        session=session, campaign=campaign, now=services.clock.now(), window=services.window
+    )
+    return _public(session, campaign)
+
+
+@router.post("/campaigns/{campaign_id}/cancel", responses=CONFLICT)
+def cancel_campaign(
+    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep, services: ServicesDep
+) -> CampaignPublic:
+    """Stop for good; invitations not yet sent are cancelled."""
+    campaign = _visible(session, principal, campaign_id)
+    campaigns.cancel(session=session, campaign=campaign, now=services.clock.now())
+    return _public(session, campaign)
+
+
+@router.get("/campaigns/{campaign_id}/funnel")
+def campaign_funnel(
+    campaign_id: CampaignId, session: SessionDep, principal: EvaluatorDep
+) -> FunnelPublic:
+    """Count the campaign's funnel, from invitation to follow-up."""
+    campaign = _visible(session, principal, campaign_id)
+    assert campaign.id is not None
+    funnel = compute_funnel(session=session, campaign_id=campaign.id)
+    return FunnelPublic(
+        campaign_id=campaign.id, counts=funnel.as_dict(), conversions=funnel.conversions()
+    )
+
+
+@router.post("/contacts/import", tags=["contacts"], responses=BODY)
+def import_contacts(
+    form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
+    session: SessionDep,
+    principal: CoordinatorDep,
+    services: ServicesDep,
+    extra: CampaignServicesDep,
+) -> ImportPublic:
+    """Import a partner's member list; bad rows come back with their line number and reason."""
+    try:
+        columns = parse_mapping(form.mapping) if form.mapping else None
+    except ValueError as error:
+        raise InvalidInputError(str(error)) from error
+    suffix = Path(form.file.filename or "members.csv").suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        with path.open("wb") as handle:
+            shutil.copyfileobj(form.file.file, handle)
+        try:
+            report = import_members(
+                session=session,
+                rows=read_member_file(path, mapping=columns),
+                partner_name=form.partner,
+                pseudonymizer=extra.pseudonymizer,
+                now=services.clock.now(),
+            )
+        except (MemberFileError, ValueError) as error:
+            raise InvalidInputError(str(error)) from error
+    return ImportPublic.model_validate(report.as_dict())

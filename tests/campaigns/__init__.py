@@ -1,0 +1,1 @@
+"""Campaigns: templates, targeting preview, pacing, windows, lifecycle, CLI and API."""

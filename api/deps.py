@@ -48,19 +48,23 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="An API key from `recruitbot keys create`.")
 
 
 def get_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Identify the caller by the bearer key."""
+    """Identify the caller by the bearer key; an evaluator's key only ever reads."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticatedError("an API key is needed: Authorization: Bearer <key>")
     principal = authenticate(session=session, plain=credentials.credentials)
     if principal is None:
         raise NotAuthenticatedError("the API key is unknown or revoked")
+    if principal.role is Role.EVALUATOR and request.method not in READ_METHODS:
+        raise ForbiddenError("an evaluator key is read-only")
     return principal
 
 

@@ -2,7 +2,14 @@
 
 from monitoring.funnel import FUNNEL_STEPS, Funnel, compute_funnel
 from monitoring.html import render_report
-from monitoring.suppression import HIDDEN, THRESHOLD, suppress, suppress_count, with_totals
+from monitoring.suppression import (
+    HIDDEN,
+    THRESHOLD,
+    suppress,
+    suppress_count,
+    suppress_part,
+    with_totals,
+)
 from monitoring.tables import (
     AGE_BANDS,
     EDUCATION_GROUPS,
@@ -27,5 +34,6 @@ __all__ = [
     "render_report",
     "suppress",
     "suppress_count",
+    "suppress_part",
     "with_totals",
 ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
+from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col
 
 from bot.types import MessageKind
+from monitoring.filters import ReportFilter
+from monitoring.scope import conversations
 from store.models import Booking, Conversation, FollowUp, Message, MonitoringRecord, OptOut
 from store.types import BookingStatus, Direction, DueStatus, MessageStatus
 
@@ -65,22 +67,27 @@ class Funnel:
         }
 
 
-def compute_funnel(*, session: Session, campaign_id: int | None = None) -> Funnel:
-    """Count the funnel for one campaign, or for all campaigns, in one query."""
+def compute_funnel(
+    *,
+    session: Session,
+    campaign_id: int | None = None,
+    report_filter: ReportFilter | None = None,
+) -> Funnel:
+    """Count the funnel of the conversations a filter picks (default: all), in one query."""
+    report_filter = report_filter or ReportFilter()
+    if campaign_id is not None:
+        report_filter = report_filter.with_(campaign_id=campaign_id)
+    scope = conversations(report_filter)
     queries = {
-        "invited": _invited(campaign_id=campaign_id, statuses=REACHED_PROVIDER),
-        "delivered": _invited(campaign_id=campaign_id, statuses=(MessageStatus.DELIVERED,)),
-        "replied": _conversations(
-            campaign_id=campaign_id, condition=col(Conversation.replied_at).is_not(None)
-        ),
-        "screened_in": _conversations(
-            campaign_id=campaign_id, condition=col(Conversation.screening) == "in"
-        ),
-        "booked": _booked(campaign_id=campaign_id, statuses=tuple(BookingStatus)),
-        "attended": _booked(campaign_id=campaign_id, statuses=(BookingStatus.ATTENDED,)),
-        "referred": _referred(campaign_id=campaign_id),
-        "followed_up": _followed_up(campaign_id=campaign_id),
-        "opted_out": _opted_out(campaign_id=campaign_id),
+        "invited": _invited(scope=scope, statuses=REACHED_PROVIDER),
+        "delivered": _invited(scope=scope, statuses=(MessageStatus.DELIVERED,)),
+        "replied": _conversations(scope=scope, condition=col(Conversation.replied_at).is_not(None)),
+        "screened_in": _conversations(scope=scope, condition=col(Conversation.screening) == "in"),
+        "booked": _booked(scope=scope, statuses=tuple(BookingStatus)),
+        "attended": _booked(scope=scope, statuses=(BookingStatus.ATTENDED,)),
+        "referred": _referred(scope=scope),
+        "followed_up": _followed_up(scope=scope),
+        "opted_out": _opted_out(scope=scope),
     }
     # The ORM's autoflush is bypassed by running on the connection; keep its semantics.
     session.flush()
@@ -89,14 +96,10 @@ def compute_funnel(*, session: Session, campaign_id: int | None = None) -> Funne
     return Funnel(**{name: int(row[name] or 0) for name in queries})
 
 
-def _in_campaign(statement: Select[int], campaign_id: int | None) -> Select[int]:
-    """Restrict a statement that joins Conversation to one campaign, when one is given."""
-    if campaign_id is None:
-        return statement
-    return statement.where(col(Conversation.campaign_id) == campaign_id)
+Scope = list[ColumnElement[bool]]  # conditions on Conversation
 
 
-def _invited(*, campaign_id: int | None, statuses: tuple[MessageStatus, ...]) -> ScalarSelect[int]:
+def _invited(*, scope: Scope, statuses: tuple[MessageStatus, ...]) -> ScalarSelect[int]:
     """Count distinct contacts with an outbound invitation in one of `statuses`."""
     contact = func.coalesce(col(Message.contact_id), col(Conversation.contact_id))
     statement = (
@@ -104,63 +107,66 @@ def _invited(*, campaign_id: int | None, statuses: tuple[MessageStatus, ...]) ->
         .select_from(Message)
         .outerjoin(Conversation, col(Message.conversation_id) == col(Conversation.id))
         .where(
-            col(Message.direction) == Direction.OUT,
             col(Message.kind) == MessageKind.INVITATION,
+            col(Message.direction) == Direction.OUT,
             col(Message.status).in_(statuses),
+            *scope,
         )
     )
-    return _in_campaign(statement, campaign_id).scalar_subquery()
+    return statement.scalar_subquery()
 
 
-def _conversations(*, campaign_id: int | None, condition: ColumnElement[bool]) -> ScalarSelect[int]:
+def _conversations(*, scope: Scope, condition: ColumnElement[bool]) -> ScalarSelect[int]:
     """Count conversations that meet `condition`."""
-    statement = select(func.count(col(Conversation.id))).where(condition)
-    return _in_campaign(statement, campaign_id).scalar_subquery()
+    return select(func.count(col(Conversation.id))).where(condition, *scope).scalar_subquery()
 
 
-def _booked(*, campaign_id: int | None, statuses: tuple[BookingStatus, ...]) -> ScalarSelect[int]:
+def _booked(*, scope: Scope, statuses: tuple[BookingStatus, ...]) -> ScalarSelect[int]:
     """Count distinct contacts with a booking in one of `statuses`."""
     statement = (
         select(func.count(distinct(col(Booking.contact_id))))
         .select_from(Booking)
         .join(Conversation, col(Booking.conversation_id) == col(Conversation.id))
-        .where(col(Booking.status).in_(statuses))
+        .where(col(Booking.status).in_(statuses), *scope)
     )
-    return _in_campaign(statement, campaign_id).scalar_subquery()
-
-
-def _referred(*, campaign_id: int | None) -> ScalarSelect[int]:
-    """Count monitoring records with a referral to any offer."""
-    statement = select(func.count(col(MonitoringRecord.id))).where(
-        or_(
-            func.trim(col(MonitoringRecord.referrals_municipal)) != "",
-            func.trim(col(MonitoringRecord.referrals_non_municipal)) != "",
-        )
-    )
-    if campaign_id is not None:
-        statement = statement.where(col(MonitoringRecord.campaign_id) == campaign_id)
     return statement.scalar_subquery()
 
 
-def _followed_up(*, campaign_id: int | None) -> ScalarSelect[int]:
+def _referred(*, scope: Scope) -> ScalarSelect[int]:
+    """Count monitoring records with a referral to any offer."""
+    statement = (
+        select(func.count(col(MonitoringRecord.id)))
+        .select_from(MonitoringRecord)
+        .outerjoin(Booking, col(MonitoringRecord.booking_id) == col(Booking.id))
+        .outerjoin(Conversation, col(Booking.conversation_id) == col(Conversation.id))
+        .where(
+            or_(
+                func.trim(col(MonitoringRecord.referrals_municipal)) != "",
+                func.trim(col(MonitoringRecord.referrals_non_municipal)) != "",
+            ),
+            *scope,
+        )
+    )
+    return statement.scalar_subquery()
+
+
+def _followed_up(*, scope: Scope) -> ScalarSelect[int]:
     """Count follow-ups that were carried out."""
     statement = (
         select(func.count(col(FollowUp.id)))
         .select_from(FollowUp)
         .join(Conversation, col(FollowUp.conversation_id) == col(Conversation.id))
-        .where(col(FollowUp.status) == DueStatus.DONE)
+        .where(col(FollowUp.status) == DueStatus.DONE, *scope)
     )
-    return _in_campaign(statement, campaign_id).scalar_subquery()
+    return statement.scalar_subquery()
 
 
-def _opted_out(*, campaign_id: int | None) -> ScalarSelect[int]:
-    """Count distinct contacts with an opt-out that still stands."""
+def _opted_out(*, scope: Scope) -> ScalarSelect[int]:
+    """Count distinct contacts with an opt-out that still stands, among those in scope."""
     statement = select(func.count(distinct(col(OptOut.contact_id)))).where(
-        col(OptOut.revoked_at).is_(None)
+        col(OptOut.revoked_at).is_(None), col(OptOut.channel).is_(None)
     )
-    if campaign_id is not None:
-        in_campaign = select(col(Conversation.contact_id)).where(
-            col(Conversation.campaign_id) == campaign_id
-        )
-        statement = statement.where(col(OptOut.contact_id).in_(in_campaign))
+    if scope:
+        in_scope = select(col(Conversation.contact_id)).where(*scope)
+        statement = statement.where(col(OptOut.contact_id).in_(in_scope))
     return statement.scalar_subquery()

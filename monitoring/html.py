@@ -7,7 +7,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from monitoring.funnel import FUNNEL_STEPS, Funnel
-from monitoring.suppression import HIDDEN, suppress, suppress_count
+from monitoring.suppression import HIDDEN, suppress, suppress_count, suppress_part
 from monitoring.tables import AGE_BANDS, EDUCATION_GROUPS, EvaluationTables
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -129,16 +129,14 @@ def _outcome_table(tables: EvaluationTables, *, total_shown: str) -> str:
         ("Råd om at kontakte egen læge", tables.gp_advice),
         ("Aftalt videre forløb", tables.further_course),
     ]
-    rows = [
-        _row(
-            label,
-            [
-                suppress_count(count=count),
-                _percent(count, tables.total, denominator_shown=total_shown),
-            ],
+    rows = []
+    for label, count in outcomes:
+        # A count is hidden when the rest of the total is small, too: 8 of 10 tells 2 were not.
+        shown = suppress_part(count=count, total=tables.total)
+        share = (
+            "–" if shown == HIDDEN else _percent(count, tables.total, denominator_shown=total_shown)
         )
-        for label, count in outcomes
-    ]
+        rows.append(_row(label, [shown, share]))
     rows.append(_row("Sundhedstjek i alt", [total_shown, ""], css="total"))
     head = _row("", ["Antal", "Andel af sundhedstjek"], header=True)
     return _table(head, rows)

@@ -49,6 +49,16 @@ def suppress_count(*, count: int) -> str:
     return HIDDEN if 0 < count < THRESHOLD else str(count)
 
 
+def suppress_part(*, count: int, total: int) -> str:
+    """Show a count out of a total, or "<5" when it or the rest of the total is 1–4.
+
+    "8 of 10 were referred" says that 2 were not: the rest is a cell of the same table.
+    """
+    if not 0 <= count <= total:
+        raise ValueError("a part must lie between 0 and its total")
+    return suppress(counts=[[count, total - count]])[0][0]
+
+
 def with_totals(*, counts: Sequence[Sequence[int]]) -> list[list[int]]:
     """Return the counts with each row's total appended and a row of column totals below."""
     width = len(counts[0]) if counts else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -119,6 +120,14 @@ class TestRenderReport:
         assert "<5" in parsed.cells
         assert "2" not in parsed.cells  # the two aged 17–39 with only grundskole
         assert "3" not in parsed.cells  # three referred outside the municipality; followed up
+
+    def test_hides_an_outcome_whose_rest_is_small(self) -> None:
+        # 76 of the 78 referred says that 2 were not: both the 76 and its share are hidden.
+        tables = dataclasses.replace(_tables(), referred_municipal=76)
+        page = render_report(funnel=_funnel(), tables=tables, title="T", generated_at=GENERATED)
+        cells = _parse(page).cells
+        row = cells.index("Henvist til kommunale tilbud")
+        assert cells[row + 1 : row + 3] == ["<5", "–"]
 
     def test_shows_zero_as_zero(self) -> None:
         assert "0" in _parse(_render()).cells

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitoring import HIDDEN, suppress, suppress_count, with_totals
+from monitoring import HIDDEN, suppress, suppress_count, suppress_part, with_totals
 from monitoring.suppression import lines
 
 Matrix = list[list[int]]
@@ -161,3 +161,16 @@ class TestSuppressProperties:
     def test_no_hidden_cell_follows_from_the_sums(self, grid: Matrix) -> None:
         full = with_totals(counts=grid)
         assert not _determined(full, _hidden(suppress(counts=grid)))
+
+
+class TestSuppressPart:
+    @pytest.mark.parametrize(
+        ("count", "total", "shown"),
+        [(0, 10, "0"), (3, 10, HIDDEN), (8, 10, HIDDEN), (5, 10, "5"), (10, 10, "10"), (0, 0, "0")],
+    )
+    def test_hides_a_part_whose_rest_is_small(self, count: int, total: int, shown: str) -> None:
+        assert suppress_part(count=count, total=total) == shown
+
+    def test_a_part_larger_than_its_total_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="between 0 and its total"):
+            suppress_part(count=11, total=10)

@@ -1,0 +1,73 @@
+"""The suppressed reports as CSV: one value a row, so a spreadsheet or a script reads them alike.
+
+UTF-8, comma-separated, a dot for decimals, an empty value where JSON has null.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from monitoring.schemas import FunnelReport, ReportScope, TablesReport
+
+Row = Sequence[str | int | float | None]
+
+
+def funnel_csv(report: FunnelReport) -> str:
+    """Return the funnel as rows of measure and value."""
+    rows: list[Row] = [(step, count) for step, count in report.counts.model_dump().items()]
+    rows += [(f"conversion_{step}", share) for step, share in report.conversions.items()]
+    rows += [
+        ("median_hours_to_reply", report.median_hours_to_reply),
+        ("median_hours_to_booking", report.median_hours_to_booking),
+        ("slots", report.slots),
+        ("booked_slots", report.booked_slots),
+        ("slot_utilisation", report.slot_utilisation),
+        ("no_show_rate", report.no_show_rate),
+    ]
+    return _write(("measure", "value"), rows)
+
+
+def tables_csv(report: TablesReport) -> str:
+    """Return the tables as rows of municipality, table, row, column and value."""
+    rows: list[Row] = []
+    for place in report.municipalities:
+        head = (place.municipality_code, place.municipality)
+        table = place.age_by_education
+        for row in table.rows:
+            rows += [
+                (*head, "age_by_education", row.age_band, column, cell)
+                for column, cell in zip(table.columns, row.cells, strict=True)
+            ]
+        rows += [
+            (*head, "outcomes", name, "count", value)
+            for name, value in place.outcomes.model_dump().items()
+        ]
+        rows += [
+            (*head, "recruited_against_goal", name, "value", value)
+            for name, value in place.recruited_against_goal.model_dump().items()
+        ]
+    return _write(("municipality_code", "municipality", "table", "row", "column", "value"), rows)
+
+
+def csv_filename(kind: str, scope: ReportScope) -> str:
+    """Return a file name that says what the report covers, e.g. `funnel_265_2026-01-01.csv`."""
+    parts: Iterable[object] = (
+        kind,
+        scope.municipality or "all",
+        f"campaign{scope.campaign}" if scope.campaign is not None else None,
+        scope.channel,
+        scope.period_from,
+        scope.period_to,
+    )
+    return "_".join(str(part) for part in parts if part is not None) + ".csv"
+
+
+def _write(header: Sequence[str], rows: Iterable[Row]) -> str:
+    """Write rows as CSV text; None becomes an empty value."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return buffer.getvalue()

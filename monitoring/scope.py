@@ -1,0 +1,99 @@
+"""A report filter as SQL conditions on the rows each report counts."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+from sqlmodel import col
+
+from monitoring.filters import ReportFilter
+from store.models import Campaign, Conversation, Location, MonitoringRecord, Municipality, Slot
+
+
+def campaign_ids(report_filter: ReportFilter) -> ColumnElement[bool] | None:
+    """Return `Conversation.campaign_id IN (…)` for a filter by partner or municipality."""
+    if not report_filter.restricts_campaigns:
+        return None
+    chosen = select(col(Campaign.id))
+    if report_filter.partner_id is not None:
+        chosen = chosen.where(col(Campaign.partner_id) == report_filter.partner_id)
+    if report_filter.municipality_code is not None:
+        chosen = chosen.join(
+            Municipality, col(Municipality.id) == col(Campaign.municipality_id)
+        ).where(col(Municipality.code) == report_filter.municipality_code)
+    return col(Conversation.campaign_id).in_(chosen)
+
+
+def conversations(
+    report_filter: ReportFilter, *, with_period: bool = True
+) -> list[ColumnElement[bool]]:
+    """Return the conditions on `Conversation` that put it in the report's cohort."""
+    conditions: list[ColumnElement[bool]] = []
+    if report_filter.campaign_id is not None:
+        conditions.append(col(Conversation.campaign_id) == report_filter.campaign_id)
+    if report_filter.channel is not None:
+        conditions.append(col(Conversation.channel) == report_filter.channel)
+    by_campaign = campaign_ids(report_filter)
+    if by_campaign is not None:
+        conditions.append(by_campaign)
+    start, end = report_filter.utc_bounds()
+    if with_period and start is not None:
+        conditions.append(col(Conversation.created_at) >= start)
+    if with_period and end is not None:
+        conditions.append(col(Conversation.created_at) < end)
+    return conditions
+
+
+def slots(report_filter: ReportFilter) -> list[ColumnElement[bool]]:
+    """Return the conditions on `Slot` for the slots a report's utilisation counts.
+
+    A slot belongs to no campaign, so the slots counted are those at the locations of the
+    municipalities whose campaigns the filter picks, starting in the period.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    picks = [
+        condition
+        for value, condition in (
+            (report_filter.campaign_id, col(Campaign.id) == report_filter.campaign_id),
+            (report_filter.partner_id, col(Campaign.partner_id) == report_filter.partner_id),
+            (report_filter.channel, col(Campaign.channel) == report_filter.channel),
+        )
+        if value is not None
+    ]
+    if picks:
+        chosen = select(col(Campaign.municipality_id)).where(*picks)
+        conditions.append(_at_locations_in(col(Location.municipality_id).in_(chosen)))
+    if report_filter.municipality_code is not None:
+        place = select(col(Municipality.id)).where(
+            col(Municipality.code) == report_filter.municipality_code
+        )
+        conditions.append(_at_locations_in(col(Location.municipality_id).in_(place)))
+    start, end = report_filter.utc_bounds()
+    if start is not None:
+        conditions.append(col(Slot.starts_at) >= start)
+    if end is not None:
+        conditions.append(col(Slot.starts_at) < end)
+    return conditions
+
+
+def _at_locations_in(municipality: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Return `Slot.location_id IN (locations that meet the condition)`."""
+    return col(Slot.location_id).in_(select(col(Location.id)).where(municipality))
+
+
+def records(report_filter: ReportFilter) -> list[ColumnElement[bool]]:
+    """Return the conditions on `MonitoringRecord`; the period is the health check's date."""
+    record = MonitoringRecord
+    conditions: list[ColumnElement[bool]] = []
+    if report_filter.campaign_id is not None:
+        conditions.append(col(record.campaign_id) == report_filter.campaign_id)
+    if report_filter.partner_id is not None:
+        conditions.append(col(record.partner_id) == report_filter.partner_id)
+    if report_filter.channel is not None:
+        conditions.append(col(record.channel) == report_filter.channel)
+    if report_filter.municipality_code is not None:
+        conditions.append(col(record.municipality_code) == report_filter.municipality_code)
+    if report_filter.period_from is not None:
+        conditions.append(col(record.health_check_date) >= report_filter.period_from)
+    if report_filter.period_to is not None:
+        conditions.append(col(record.health_check_date) <= report_filter.period_to)
+    return conditions

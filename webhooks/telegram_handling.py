@@ -1,0 +1,166 @@
+"""One Telegram update, from the webhook or from long polling: processed once, then followed up.
+
+`handle_update` runs in the caller's transaction: it records the update id (a repeat is not
+processed again), links chats, runs the citizen's dialogue, records attendance. Messages go
+into the outbox like every other message. Two things cannot wait for the sender and are not
+messages: answering a button press and editing the message the button sits under. They come
+back as `Action`s, carried out after the commit by `follow_up`, which also delivers the
+outbox at once so that a chat on Telegram feels like a chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.service import Dialogue
+from channels.port import Buttons, Channel, ChannelPermanentError, ChannelTemporaryError
+from outreach.sending import send_batch
+from scheduler.clock import Clock
+from scheduler.window import SendWindow
+from store import telegram as telegram_store
+from store.db import unit_of_work
+from webhooks import telegram_chat, telegram_staff
+from webhooks.telegram_common import Action, AnswerButton, EditMessage, TelegramSetup, audit
+from webhooks.telegram_updates import (
+    ButtonPress,
+    ChatMembership,
+    ChatText,
+    Unreadable,
+    read_update,
+)
+
+log = structlog.get_logger(__name__)
+
+
+Status = Literal["processed", "duplicate", "ignored", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of one update."""
+
+    status: Status
+    actions: tuple[Action, ...] = field(default=())
+
+
+@runtime_checkable
+class BotActions(Protocol):
+    """The Bot API calls that are not messages (the Telegram channel has them)."""
+
+    def answer_callback(self, *, query_id: str, text: str) -> None: ...
+
+    def edit_message(
+        self, *, chat_id: str, message_id: int, text: str, buttons: Buttons
+    ) -> None: ...
+
+
+def handle_update(
+    *, session: Session, dialogue: Dialogue, setup: TelegramSetup, raw: object, now: datetime
+) -> Handled:
+    """Process one update exactly once; return what must be done after the commit."""
+    update = read_update(raw)
+    if isinstance(update, Unreadable):
+        log.warning("telegram.update_unreadable", problem=update.problem)
+        return Handled("unreadable")
+    if not telegram_store.record_update(
+        session=session, update_id=update.update_id, kind=update.kind, now=now
+    ):
+        log.info("telegram.update_duplicate", update_id=update.update_id)
+        return Handled("duplicate")
+    log.info("telegram.update", update_id=update.update_id, kind=update.kind)
+    match update.event:
+        case ChatText() as text:
+            telegram_chat.on_text(
+                session=session, dialogue=dialogue, setup=setup, event=text, now=now
+            )
+            return Handled("processed")
+        case ButtonPress() as press:
+            actions = telegram_staff.on_press(
+                session=session, dialogue=dialogue, setup=setup, event=press, now=now
+            )
+            return Handled("processed", actions)
+        case ChatMembership() as membership:
+            on_membership(session=session, event=membership, now=now)
+            return Handled("processed")
+    return Handled("ignored")
+
+
+def on_membership(*, session: Session, event: ChatMembership, now: datetime) -> None:
+    """A user blocked the bot (opted out of Telegram) or started it again."""
+    staff = telegram_store.staff_by_chat(session=session, chat_id=event.chat_id)
+    if staff is not None and event.blocked:
+        staff.channel, staff.address = "console", ""
+        telegram_store.cancel_pending_to_chat(session=session, chat_id=event.chat_id)
+        audit(session=session, action="staff.telegram_blocked", staff_id=staff.id, now=now)
+    contact = telegram_store.contact_by_chat(session=session, chat_id=event.chat_id)
+    if contact is None or contact.id is None:
+        return
+    if event.blocked:
+        telegram_store.opt_out_of_telegram(
+            session=session, contact_id=contact.id, chat_id=event.chat_id, source="blocked", now=now
+        )
+    else:
+        telegram_store.revoke_telegram_opt_out(session=session, contact_id=contact.id, now=now)
+    log.info("telegram.citizen_membership", blocked=event.blocked)
+
+
+class TelegramServices(Protocol):
+    """What the webhook and the poller use of the composition root's runtime."""
+
+    engine: Engine
+    clock: Clock
+    window: SendWindow
+    dialogue: Dialogue
+    channels: Mapping[str, Channel]
+
+
+def process_update(*, services: TelegramServices, setup: TelegramSetup, raw: object) -> Handled:
+    """Handle one update in its own unit of work."""
+    with unit_of_work(services.engine) as session:
+        return handle_update(
+            session=session,
+            dialogue=services.dialogue,
+            setup=setup,
+            raw=raw,
+            now=services.clock.now(),
+        )
+
+
+def follow_up(*, services: TelegramServices, handled: Handled, batch: int = 50) -> None:
+    """After the commit: answer buttons, edit forms, deliver the outbox; never raise."""
+    bot = services.channels.get("telegram")
+    if isinstance(bot, BotActions):
+        carry_out(handled.actions, bot=bot)
+    try:
+        send_batch(
+            engine=services.engine,
+            channels=services.channels,
+            window=services.window,
+            now=services.clock.now(),
+            limit=batch,
+        )
+    except Exception:
+        # The ticker delivers them a moment later: the messages are safe in the outbox.
+        log.exception("telegram.deliver_failed")
+
+
+def carry_out(actions: Sequence[Action], *, bot: BotActions) -> None:
+    """Make the Bot API calls; a failure is logged, the staff member can press again."""
+    for action in actions:
+        try:
+            match action:
+                case AnswerButton(query_id=query_id, text=text):
+                    bot.answer_callback(query_id=query_id, text=text)
+                case EditMessage(chat_id=chat_id, message_id=message_id, text=text, buttons=rows):
+                    bot.edit_message(
+                        chat_id=chat_id, message_id=message_id, text=text, buttons=rows
+                    )
+        except (ChannelTemporaryError, ChannelPermanentError) as error:
+            log.warning("telegram.action_failed", action=type(action).__name__, reason=str(error))

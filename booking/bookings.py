@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from api.errors import ConflictError
+from channels.port import Buttons
 from scheduler.window import SendWindow
 from store import outbox
 from store.models import Booking, Contact, Location, Reminder, Slot, StaffMember
@@ -17,8 +19,12 @@ from store.types import BookingStatus, DueStatus, ReminderKind, Trigger
 REMINDER_AT = time(10, 0)
 
 
-class SlotTakenError(Exception):
+class SlotTakenError(ConflictError):
     """Someone else booked the slot first."""
+
+    def __init__(self, slot_id: int) -> None:
+        super().__init__(f"slot {slot_id} is taken")
+        self.slot_id = slot_id
 
 
 def book(
@@ -44,7 +50,7 @@ def book(
             session.add(booking)
             session.flush()
     except IntegrityError as error:
-        raise SlotTakenError(str(slot_id)) from error
+        raise SlotTakenError(slot_id) from error
     if replacing is not None:
         end(session=session, booking=replacing, status=BookingStatus.MOVED, now=now)
     schedule_reminder(session=session, booking=booking, now=now, window=window)
@@ -68,8 +74,7 @@ def schedule_reminder(
     """Schedule the reminder for the working day before; skip it when that is already past."""
     slot = session.get_one(Slot, booking.slot_id)
     slot_day = slot.starts_at.astimezone(window.tz).date()
-    reminder_day = window.previous_working_day(slot_day)
-    due = datetime.combine(reminder_day, REMINDER_AT, window.tz)
+    due = reminder_due(slot_day=slot_day, window=window)
     if due <= now + timedelta(hours=1):
         return None  # the confirmation just went out; a reminder minutes later would pester
     assert booking.id is not None
@@ -83,10 +88,24 @@ def schedule_reminder(
     return reminder
 
 
+def reminder_due(*, slot_day: date, window: SendWindow) -> datetime:
+    """Return when to remind: the working day before, at REMINDER_AT or inside the send window."""
+    day = window.previous_working_day(slot_day)
+    wanted = datetime.combine(day, REMINDER_AT, window.tz)
+    latest = window.closes_at(day) - timedelta(hours=1)
+    return min(max(wanted, window.opens_at(day)), latest)
+
+
 def notify_staff(
-    *, session: Session, staff: StaffMember, kind: str, text: str, now: datetime
+    *,
+    session: Session,
+    staff: StaffMember,
+    kind: str,
+    text: str,
+    now: datetime,
+    buttons: Buttons = (),
 ) -> None:
-    """Queue a notice to a staff member on their channel."""
+    """Queue a notice to a staff member on their channel, with buttons where it has them."""
     outbox.queue(
         session=session,
         channel=staff.channel,
@@ -96,6 +115,7 @@ def notify_staff(
         text=text,
         now=now,
         staff_member_id=staff.id,
+        buttons=buttons,
     )
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from api.errors import ConflictError, InvalidInputError, NotFoundError
+from booking import offers
 from booking.bookings import end
 from bot.service import Dialogue, advance
 from bot.types import ConversationState, Event, EventKind, Step
 from outreach.targeting import age_on
+from scheduler.window import SendWindow
 from store import due
 from store.models import (
     Booking,
@@ -18,6 +22,7 @@ from store.models import (
     Contact,
     Conversation,
     FollowUp,
+    Location,
     MonitoringRecord,
     Municipality,
     Slot,
@@ -28,10 +33,21 @@ from store.types import BookingStatus, ConversationStatus, Trigger
 # holidays and weekends before the send window opens.
 DEFAULT_FOLLOW_UP_AFTER = timedelta(days=21)
 FOLLOW_UP_AT = time(10, 0)
+MAX_WAITING_DAYS = 365
+MAX_NON_MUNICIPAL = 10
+MAX_NON_MUNICIPAL_CHARS = 100
 
 
-class OutcomeError(ValueError):
-    """The outcome cannot be recorded for this booking."""
+class OutcomeError(ConflictError, ValueError):
+    """The outcome cannot be recorded for this booking (recorded already, not held yet)."""
+
+
+class InvalidOutcomeError(InvalidInputError, OutcomeError):
+    """The outcome itself is not valid: unknown offers, a follow-up too late, …"""
+
+
+class BookingNotFoundError(NotFoundError, OutcomeError):
+    """There is no such booking."""
 
 
 @dataclass(frozen=True)
@@ -47,56 +63,190 @@ class Outcome:
     follow_up_date: date | None = None
 
 
+def one_month_after(day: date) -> date:
+    """Return the same day next month (the month's last day, where that month is shorter)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def record_outcome(
     *, session: Session, dialogue: Dialogue, booking_id: int, outcome: Outcome, now: datetime
 ) -> MonitoringRecord | None:
     """Record attendance and outcome; a no-show gets one offer to rebook."""
-    booking = session.get(Booking, booking_id)
+    # Locked: two staff members pressing at once record one outcome, and the other gets a 409.
+    booking = session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
-        raise OutcomeError(f"booking {booking_id} does not exist")
-    if booking.status != BookingStatus.BOOKED:
-        raise OutcomeError(f"booking {booking_id} is {booking.status}; the outcome is recorded")
+        raise BookingNotFoundError(f"no booking {booking_id}")
+    _check_recordable(booking)
     slot = session.get_one(Slot, booking.slot_id)
     if slot.starts_at > now:
         raise OutcomeError(f"booking {booking_id} has not taken place yet")
+    location = session.get_one(Location, slot.location_id)
+    check_date = slot.starts_at.astimezone(dialogue.window.tz).date()
+    outcome = validated(
+        session=session,
+        outcome=outcome,
+        municipality_id=location.municipality_id,
+        check_date=check_date,
+        today=now.astimezone(dialogue.window.tz).date(),
+    )
     conversation = session.get_one(Conversation, booking.conversation_id)
     if not outcome.attended:
-        end(session=session, booking=booking, status=BookingStatus.NO_SHOW, now=now)
-        advance(
-            session=session,
-            dialogue=dialogue,
-            conversation=conversation,
-            inbound=Event(EventKind.NO_SHOW),
-            now=now,
-            trigger=Trigger.SCHEDULED,
+        _no_show(
+            session=session, dialogue=dialogue, booking=booking, conversation=conversation, now=now
         )
         return None
+    return _attended(
+        session=session,
+        dialogue=dialogue,
+        booking=booking,
+        conversation=conversation,
+        outcome=outcome,
+        check_date=check_date,
+        now=now,
+    )
+
+
+def _attended(
+    *,
+    session: Session,
+    dialogue: Dialogue,
+    booking: Booking,
+    conversation: Conversation,
+    outcome: Outcome,
+    check_date: date,
+    now: datetime,
+) -> MonitoringRecord:
     end(session=session, booking=booking, status=BookingStatus.ATTENDED, now=now)
+    due_at = (
+        follow_up_due(
+            check_date=check_date, wanted=outcome.follow_up_date, now=now, window=dialogue.window
+        )
+        if outcome.further_course
+        else None
+    )
+    if due_at is not None:
+        # The monitoring record keeps the day the follow-up actually goes.
+        outcome = replace(outcome, follow_up_date=due_at.astimezone(dialogue.window.tz).date())
     record = _monitoring_record(
         session=session,
         booking=booking,
-        slot=slot,
+        check_date=check_date,
         conversation=conversation,
         outcome=outcome,
-        dialogue=dialogue,
         now=now,
     )
     _close_attended(session=session, conversation=conversation, now=now)
-    if outcome.further_course:
-        _schedule_follow_up(
-            session=session, booking=booking, slot=slot, outcome=outcome, dialogue=dialogue
+    if due_at is not None:
+        assert booking.id is not None
+        session.add(
+            FollowUp(booking_id=booking.id, conversation_id=booking.conversation_id, due_at=due_at)
         )
     return record
+
+
+def _check_recordable(booking: Booking) -> None:
+    if booking.status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
+        raise OutcomeError(f"the outcome of booking {booking.id} is recorded already")
+    if booking.status != BookingStatus.BOOKED:
+        raise OutcomeError(f"booking {booking.id} was {booking.status}; it has no outcome")
+
+
+def validated(
+    *, session: Session, outcome: Outcome, municipality_id: int, check_date: date, today: date
+) -> Outcome:
+    """Check an outcome against the rules and the municipality's offers; return it tidied."""
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in outcome.referrals_municipal))
+    others = tuple(dict.fromkeys(text.strip() for text in outcome.referrals_non_municipal))
+    outcome = replace(outcome, referrals_municipal=codes, referrals_non_municipal=others)
+    if not outcome.attended:
+        if outcome != Outcome(attended=False):
+            raise InvalidOutcomeError("a no-show has no referrals, advice or follow-up")
+        return outcome
+    unknown = offers.unknown_codes(session=session, municipality_id=municipality_id, codes=codes)
+    if unknown:
+        raise InvalidOutcomeError(
+            f"unknown municipal offers: {', '.join(unknown)} (see `recruitbot offers list`)"
+        )
+    _check_non_municipal(others)
+    if outcome.waiting_days is not None:
+        if not codes and not others:
+            raise InvalidOutcomeError("a waiting time needs a referral to an offer")
+        if not 0 <= outcome.waiting_days <= MAX_WAITING_DAYS:
+            raise InvalidOutcomeError(f"waiting time is 0 to {MAX_WAITING_DAYS} days")
+    _check_follow_up_date(outcome, check_date=check_date, today=today)
+    return outcome
+
+
+def _check_non_municipal(others: tuple[str, ...]) -> None:
+    if len(others) > MAX_NON_MUNICIPAL:
+        raise InvalidOutcomeError(f"at most {MAX_NON_MUNICIPAL} non-municipal offers")
+    for text in others:
+        if not text or len(text) > MAX_NON_MUNICIPAL_CHARS or "," in text:
+            raise InvalidOutcomeError(
+                f"a non-municipal offer is 1-{MAX_NON_MUNICIPAL_CHARS} characters without commas"
+            )
+
+
+def _check_follow_up_date(outcome: Outcome, *, check_date: date, today: date) -> None:
+    wanted = outcome.follow_up_date
+    if wanted is None:
+        return
+    if not outcome.further_course:
+        raise InvalidOutcomeError("a follow-up date needs a further course agreed")
+    latest = one_month_after(check_date)
+    if wanted <= check_date or wanted > latest:
+        raise InvalidOutcomeError(
+            f"the follow-up date must be after the conversation and no later than one month "
+            f"after it: {check_date + timedelta(days=1)} to {latest}"
+        )
+    if wanted < today:
+        raise InvalidOutcomeError(f"the follow-up date {wanted} has passed")
+
+
+def follow_up_due(
+    *, check_date: date, wanted: date | None, now: datetime, window: SendWindow
+) -> datetime:
+    """Return when the follow-up goes: on the agreed day, never after one month if avoidable.
+
+    The agreed (or default) day's send window, or the next one; when that would be after the
+    month, the last working day inside it. Only an outcome recorded very late makes it later.
+    """
+    latest = one_month_after(check_date)
+    day = wanted or min(check_date + DEFAULT_FOLLOW_UP_AFTER, latest)
+    at = window.next_open(max(datetime.combine(day, FOLLOW_UP_AT, window.tz), now))
+    if at.astimezone(window.tz).date() <= latest:
+        return at
+    last = latest if window.is_working_day(latest) else window.previous_working_day(latest)
+    return window.next_open(max(datetime.combine(last, FOLLOW_UP_AT, window.tz), now))
+
+
+def _no_show(
+    *,
+    session: Session,
+    dialogue: Dialogue,
+    booking: Booking,
+    conversation: Conversation,
+    now: datetime,
+) -> None:
+    end(session=session, booking=booking, status=BookingStatus.NO_SHOW, now=now)
+    advance(
+        session=session,
+        dialogue=dialogue,
+        conversation=conversation,
+        inbound=Event(EventKind.NO_SHOW),
+        now=now,
+        trigger=Trigger.SCHEDULED,
+    )
 
 
 def _monitoring_record(
     *,
     session: Session,
     booking: Booking,
-    slot: Slot,
+    check_date: date,
     conversation: Conversation,
     outcome: Outcome,
-    dialogue: Dialogue,
     now: datetime,
 ) -> MonitoringRecord:
     contact = session.get_one(Contact, booking.contact_id)
@@ -105,7 +255,6 @@ def _monitoring_record(
     municipality = session.get_one(
         Municipality, contact.municipality_id or campaign.municipality_id
     )
-    check_date = slot.starts_at.astimezone(dialogue.window.tz).date()
     record = MonitoringRecord(
         booking_id=booking.id,
         citizen_key=contact.public_id,
@@ -141,18 +290,3 @@ def _close_attended(*, session: Session, conversation: Conversation, now: dateti
     conversation.close_reason = "attended"
     conversation.closed_at = now
     due.cancel_scheduled_for_conversation(session=session, conversation_id=conversation.id)
-
-
-def _schedule_follow_up(
-    *, session: Session, booking: Booking, slot: Slot, outcome: Outcome, dialogue: Dialogue
-) -> None:
-    window = dialogue.window
-    day = (
-        outcome.follow_up_date
-        or (slot.starts_at + DEFAULT_FOLLOW_UP_AFTER).astimezone(window.tz).date()
-    )
-    due_at = window.next_open(datetime.combine(day, FOLLOW_UP_AT, window.tz))
-    assert booking.id is not None
-    session.add(
-        FollowUp(booking_id=booking.id, conversation_id=booking.conversation_id, due_at=due_at)
-    )

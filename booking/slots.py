@@ -39,21 +39,33 @@ def create_working_day_slots(
     for day in window.working_days(first_day):
         if day > last_day:
             break
-        start = datetime.combine(day, day_start, window.tz)
-        end = datetime.combine(day, day_end, window.tz)
-        while start + timedelta(minutes=duration_min) <= end:
-            slots.append(
-                Slot(
-                    location_id=location_id,
-                    staff_member_id=staff_member_id,
-                    starts_at=start,
-                    duration_min=duration_min,
-                )
+        slots.extend(
+            Slot(
+                location_id=location_id,
+                staff_member_id=staff_member_id,
+                starts_at=start,
+                duration_min=duration_min,
             )
-            start += timedelta(minutes=duration_min)
+            for start in day_starts(
+                day=day, day_start=day_start, day_end=day_end, minutes=duration_min, window=window
+            )
+        )
     session.add_all(slots)
     session.flush()
     return slots
+
+
+def day_starts(
+    *, day: date, day_start: time, day_end: time, minutes: int, window: SendWindow
+) -> list[datetime]:
+    """Return the starts of back-to-back slots of `minutes` between two local times of a day."""
+    starts: list[datetime] = []
+    start = datetime.combine(day, day_start, window.tz)
+    end = datetime.combine(day, day_end, window.tz)
+    while start + timedelta(minutes=minutes) <= end:
+        starts.append(start)
+        start += timedelta(minutes=minutes)
+    return starts
 
 
 def free_slots(

@@ -7,8 +7,9 @@ from typing import Protocol
 
 from sqlmodel import Session
 
+from booking import follow_ups
 from bot.service import Dialogue, advance
-from bot.types import Event, EventKind
+from bot.types import Event, EventKind, Transition
 from store import due
 from store.models import Conversation, FollowUp, Reminder
 from store.types import DueStatus, ReminderKind, Trigger
@@ -25,25 +26,55 @@ def process_reminders(*, session: Session, dialogue: Dialogue, now: datetime, li
         return 0
     rows = due.claim_due(session=session, model=Reminder, now=now, limit=limit)
     for reminder in rows:
-        event = Event(REMINDER_EVENTS[ReminderKind(reminder.kind)])
-        _run_event(
-            session=session,
-            dialogue=dialogue,
-            conversation_id=reminder.conversation_id,
-            event=event,
-            now=now,
-        )
+        kind = ReminderKind(reminder.kind)
+        if kind in follow_ups.KINDS:
+            _follow_up_reminder(session=session, dialogue=dialogue, reminder=reminder, now=now)
+        else:
+            _run_event(
+                session=session,
+                dialogue=dialogue,
+                conversation_id=reminder.conversation_id,
+                event=Event(REMINDER_EVENTS[kind]),
+                now=now,
+            )
         due.finish(reminder, now=now, status=DueStatus.DONE)
     return len(rows)
 
 
+def _follow_up_reminder(
+    *, session: Session, dialogue: Dialogue, reminder: Reminder, now: datetime
+) -> None:
+    """Nudge once about an unanswered follow-up; after that, alert staff."""
+    if reminder.kind == ReminderKind.FOLLOW_UP_NO_ANSWER:
+        follow_ups.alert_no_answer(session=session, reminder=reminder, now=now)
+        return
+    if not follow_ups.still_unanswered(session=session, booking_id=reminder.booking_id, now=now):
+        return
+    # The nudge repeats the follow-up question; the engine keeps waiting for the answer.
+    transition = _run_event(
+        session=session,
+        dialogue=dialogue,
+        conversation_id=reminder.conversation_id,
+        event=Event(EventKind.FOLLOW_UP),
+        now=now,
+    )
+    if transition.outbound:
+        follow_ups.schedule_no_answer_alert(
+            session=session, nudge=reminder, now=now, window=dialogue.window
+        )
+
+
 def process_follow_ups(*, session: Session, dialogue: Dialogue, now: datetime, limit: int) -> int:
-    """Send due follow-ups while the window is open; return how many rows were handled."""
+    """Record answers to follow-ups, and send due ones while the window is open.
+
+    Returns how many rows were handled.
+    """
+    answered = follow_ups.record_unreported_answers(session=session, now=now, limit=limit)
     if not dialogue.window.is_open(now):
-        return 0
+        return answered
     rows = due.claim_due(session=session, model=FollowUp, now=now, limit=limit)
     for follow_up in rows:
-        _run_event(
+        transition = _run_event(
             session=session,
             dialogue=dialogue,
             conversation_id=follow_up.conversation_id,
@@ -51,14 +82,18 @@ def process_follow_ups(*, session: Session, dialogue: Dialogue, now: datetime, l
             now=now,
         )
         due.finish(follow_up, now=now, status=DueStatus.DONE)
-    return len(rows)
+        if transition.outbound:
+            follow_ups.schedule_nudge(
+                session=session, follow_up=follow_up, now=now, window=dialogue.window
+            )
+    return answered + len(rows)
 
 
 def _run_event(
     *, session: Session, dialogue: Dialogue, conversation_id: int, event: Event, now: datetime
-) -> None:
+) -> Transition:
     conversation = session.get_one(Conversation, conversation_id)
-    advance(
+    return advance(
         session=session,
         dialogue=dialogue,
         conversation=conversation,

@@ -1,0 +1,168 @@
+"""Staff cancel or move a citizen's booking; the citizen is told in their own conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from api.errors import ConflictError, InvalidInputError, NotFoundError
+from booking import bookings, repository
+from booking.access import EVERYTHING, Scope
+from booking.attendance import attendance_buttons
+from booking.repository import BookingView
+from bot.render import render_place, render_when
+from bot.service import Dialogue, advance
+from bot.types import ConversationState, Event, EventKind, SlotOffer
+from channels.port import Buttons
+from scheduler.window import SendWindow
+from store import outbox
+from store.models import Conversation, Location, Slot, StaffMember
+from store.types import BookingStatus, Trigger
+
+# Said when staff move a booking. The engine has no event for it yet, so the service words it.
+MOVED_TEXT = {
+    "da": "Vi har flyttet din sundhedssamtale til {when}, {place}. Passer det ikke, så skriv "
+    "FLYT for at få en anden tid eller AFLYS for at aflyse.",
+    "en": "We have moved your health conversation to {when}, {place}. If that does not suit "
+    "you, reply CHANGE to get another time or CANCEL to cancel.",
+}
+
+
+def cancel_by_staff(
+    *, session: Session, dialogue: Dialogue, scope: Scope, booking_id: int, now: datetime
+) -> BookingView:
+    """Cancel a booking: the slot is free again and the citizen is offered new times."""
+    view = _changeable(session=session, scope=scope, booking_id=booking_id, now=now)
+    conversation = session.get_one(Conversation, view.booking.conversation_id)
+    # The engine speaks while the booking still holds the slot, so it never offers that one back.
+    advance(
+        session=session,
+        dialogue=dialogue,
+        conversation=conversation,
+        inbound=Event(EventKind.BOOKING_CANCELLED_BY_STAFF),
+        now=now,
+        trigger=Trigger.SCHEDULED,
+    )
+    bookings.end(session=session, booking=view.booking, status=BookingStatus.CANCELLED, now=now)
+    label = "Booking aflyst af kommunen"
+    _tell_staff(
+        session,
+        view,
+        view.staff,
+        scope=scope,
+        kind="staff_cancellation",
+        label=label,
+        now=now,
+        window=dialogue.window,
+    )
+    return view
+
+
+def move_by_staff(
+    *,
+    session: Session,
+    dialogue: Dialogue,
+    scope: Scope,
+    booking_id: int,
+    slot_id: int,
+    now: datetime,
+) -> BookingView:
+    """Move a booking to another free slot; the database refuses a slot someone holds."""
+    old = _changeable(session=session, scope=scope, booking_id=booking_id, now=now)
+    slot = session.get(Slot, slot_id)
+    location = session.get(Location, slot.location_id) if slot else None
+    if slot is None or location is None or not scope.sees(location.municipality_id):
+        raise NotFoundError(f"no slot {slot_id}")
+    if slot.id == old.slot.id:
+        raise InvalidInputError("the booking is in that slot already")
+    if slot.starts_at <= now:
+        raise InvalidInputError(f"slot {slot_id} has started or passed")
+    new = bookings.book(
+        session=session,
+        slot_id=slot_id,
+        contact_id=old.booking.contact_id,
+        conversation_id=old.booking.conversation_id,
+        replacing=old.booking,
+        now=now,
+        window=dialogue.window,
+    )
+    assert new.id is not None
+    moved = repository.booking_view(session=session, scope=EVERYTHING, booking_id=new.id)
+    _tell_citizen(session, moved, now)
+    before = old.slot.starts_at.astimezone(dialogue.window.tz)
+    label = f"Booking flyttet af kommunen (før {before:%d.%m.%Y kl. %H.%M}, {old.location.name})"
+    for staff in {old.staff.id: old.staff, moved.staff.id: moved.staff}.values():
+        _tell_staff(
+            session,
+            moved,
+            staff,
+            scope=scope,
+            kind="staff_moved",
+            label=label,
+            now=now,
+            window=dialogue.window,
+            # Mødt / Udeblevet only for the one who holds the new slot.
+            buttons=attendance_buttons(new.id) if staff.id == moved.staff.id else (),
+        )
+    return moved
+
+
+def _changeable(*, session: Session, scope: Scope, booking_id: int, now: datetime) -> BookingView:
+    view = repository.booking_view(session=session, scope=scope, booking_id=booking_id, lock=True)
+    if view.booking.status != BookingStatus.BOOKED:
+        raise ConflictError(f"booking {booking_id} is {view.booking.status}, not booked")
+    if view.slot.starts_at <= now:
+        raise ConflictError(
+            f"booking {booking_id} has started or passed: record the outcome instead"
+        )
+    return view
+
+
+def _tell_citizen(session: Session, view: BookingView, now: datetime) -> None:
+    conversation = session.get_one(Conversation, view.booking.conversation_id)
+    lang = ConversationState.from_json(conversation.state).lang
+    offer = SlotOffer(
+        slot_id=view.slot.id or 0,
+        starts_at=view.slot.starts_at,
+        duration_min=view.slot.duration_min,
+        location_name=view.location.name,
+        address=view.location.address,
+    )
+    text = MOVED_TEXT[lang].format(
+        when=render_when(offer.starts_at, lang), place=render_place(offer)
+    )
+    outbox.queue(
+        session=session,
+        channel=conversation.channel,
+        address=view.contact.phone,
+        kind="booking_moved",
+        trigger=Trigger.SCHEDULED,
+        text=text,
+        now=now,
+        contact_id=view.contact.id,
+        conversation_id=conversation.id,
+    )
+
+
+def _tell_staff(
+    session: Session,
+    view: BookingView,
+    staff: StaffMember,
+    *,
+    scope: Scope,
+    kind: str,
+    label: str,
+    now: datetime,
+    window: SendWindow,
+    buttons: Buttons = (),
+) -> None:
+    """Tell a staff member about a change, unless they made it themselves."""
+    if staff.id is not None and staff.id == scope.staff_member_id:
+        return
+    text = bookings.describe_for_staff(
+        contact=view.contact, slot=view.slot, location=view.location, window=window
+    )
+    bookings.notify_staff(
+        session=session, staff=staff, kind=kind, text=f"{label}: {text}", now=now, buttons=buttons
+    )

@@ -65,4 +65,8 @@ def build_context(
         free_slots=tuple(slot_offer(free.slot, free.location) for free in offers),
         booking=booked,
         phone_number=campaign.help_phone,
+        # The campaign's own invitation in the contact's language; None: the flow's default.
+        invitation_template=(
+            campaign.template_en if contact.language == "en" else campaign.template_da
+        ),
     )

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from booking import bookings
+from booking import bookings, follow_ups
+from booking.attendance import attendance_buttons
 from bot.types import (
     BookSlot,
     CancelBooking,
@@ -21,6 +22,7 @@ from bot.types import (
     ScreenedOut,
     Transition,
 )
+from channels.port import Buttons
 from outreach import optout
 from scheduler.window import SendWindow
 from store import conversations, due
@@ -32,6 +34,7 @@ STAFF_TEXT = {
     "not_understood": "Borger har svaret noget, som systemet ikke forstod, og tilbydes et opkald",
     "no_slots": "Ingen ledige tider at tilbyde; borger ønsker kontakt",
     "follow_up_reply": "Borger har svaret på opfølgningen en måned efter samtalen",
+    **follow_ups.STAFF_TEXT,
 }
 
 
@@ -100,6 +103,10 @@ def _apply_one(
                 )
             )
         case NotifyStaff(reason=reason):
+            # A reply to a follow-up is recorded there; one that needs help becomes an alert.
+            reason = follow_ups.on_staff_notice(
+                session=session, conversation_id=conversation.id, reason=reason, now=now
+            )
             _notify(
                 session=session,
                 window=window,
@@ -133,6 +140,7 @@ def _book(
     )
     kind = "staff_moved" if current else "staff_booking"
     label = "Booking flyttet" if current else "Ny booking"
+    assert booking.id is not None
     _notify_about_slot(
         session=session,
         window=window,
@@ -141,6 +149,7 @@ def _book(
         label=label,
         kind=kind,
         now=now,
+        buttons=attendance_buttons(booking.id),  # Mødt / Udeblevet, on Telegram
     )
 
 
@@ -172,6 +181,7 @@ def _notify_about_slot(
     label: str,
     kind: str,
     now: datetime,
+    buttons: Buttons = (),
 ) -> None:
     slot = session.get_one(Slot, slot_id)
     staff = session.get_one(StaffMember, slot.staff_member_id)
@@ -181,7 +191,9 @@ def _notify_about_slot(
         location=session.get_one(Location, slot.location_id),
         window=window,
     )
-    bookings.notify_staff(session=session, staff=staff, kind=kind, text=f"{label}: {text}", now=now)
+    bookings.notify_staff(
+        session=session, staff=staff, kind=kind, text=f"{label}: {text}", now=now, buttons=buttons
+    )
 
 
 def _notify(

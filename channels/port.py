@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+Button = tuple[str, str]  # (label, callback data); data that is an http(s) URL makes a link
+Buttons = tuple[tuple[Button, ...], ...]  # rows of buttons under a message
+
 
 class ChannelTemporaryError(Exception):
     """The provider could not take the message now; try again later."""
@@ -13,10 +16,22 @@ class ChannelTemporaryError(Exception):
 class ChannelPermanentError(Exception):
     """The provider will never take this message (bad number, blocked, opted out)."""
 
-    def __init__(self, reason: str, *, opted_out: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        opted_out: bool = False,
+        unreachable: bool = False,
+        channel_only: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.opted_out = opted_out
+        # The opt-out holds for this channel only (a citizen blocked the Telegram bot): the
+        # sender records it with the message's channel, and the person may still get SMS.
+        self.channel_only = channel_only
+        # The number exists on paper but no handset takes messages there (Twilio 30003–30006).
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,10 @@ class OutgoingMessage:
     message_id: int  # our id: the idempotency key
     address: str
     text: str
+    # Rows of buttons under the text (Telegram's inline keyboard); other channels ignore them.
+    buttons: Buttons = ()
+    # Seconds the provider may keep trying; a scheduled message must not arrive after its window.
+    expires_in: int | None = None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ def is_opted_out(*, session: Session, contact_id: int) -> bool:
         session.scalar(
             select(
                 exists().where(
-                    col(OptOut.contact_id) == contact_id, col(OptOut.revoked_at).is_(None)
+                    col(OptOut.contact_id) == contact_id,
+                    col(OptOut.revoked_at).is_(None),
+                    col(OptOut.channel).is_(None),
                 )
             )
         )
@@ -50,6 +52,10 @@ def opt_in(*, session: Session, contact_id: int, now: datetime) -> None:
     """Lift the contact's opt-outs (the citizen wrote START)."""
     session.execute(
         update(OptOut)
-        .where(col(OptOut.contact_id) == contact_id, col(OptOut.revoked_at).is_(None))
+        .where(
+            col(OptOut.contact_id) == contact_id,
+            col(OptOut.revoked_at).is_(None),
+            col(OptOut.channel).is_(None),  # a Telegram block is lifted by restarting the bot
+        )
         .values(revoked_at=now)
     )

@@ -24,6 +24,7 @@ class PseudonymKeys(Protocol):
     @property
     def cpr_hmac_key(self) -> SecretStr: ...
 
+
 # 10 base32 characters are 50 bits: a collision among a million contacts has odds of about 1e-3.
 _CONTACT_ID_CHARS = 10
 

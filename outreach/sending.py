@@ -22,7 +22,8 @@ from scheduler.window import SendWindow
 from store import outbox
 from store.db import unit_of_work
 from store.models import Message
-from store.types import MessageStatus
+from store.telegram import opt_out_of_telegram
+from store.types import MessageStatus, Trigger
 
 log = structlog.get_logger(__name__)
 
@@ -56,11 +57,22 @@ def send_batch(
         claimed = outbox.claim_batch(
             session=session, now=now, window_open=window.is_open(now), limit=limit, lease=LEASE
         )
-        work = [(m.id, m.channel, m.address, m.text, m.attempts) for m in claimed]
+        work = [
+            (m.id, m.channel, m.address, m.text, m.attempts, outbox.buttons_of(m), m.trigger)
+            for m in claimed
+        ]
     counts = {"sent": 0, "errored": 0, "failed": 0}
-    for message_id, channel_name, address, text, attempts in work:
+    for message_id, channel_name, address, text, attempts, buttons, trigger in work:
         assert message_id is not None
-        outgoing = OutgoingMessage(message_id=message_id, address=address, text=text)
+        outgoing = OutgoingMessage(
+            message_id=message_id,
+            address=address,
+            text=text,
+            buttons=buttons,
+            expires_in=_expires_in(window=window, now=now)
+            if trigger == Trigger.SCHEDULED
+            else None,
+        )
         result = _deliver(channels.get(channel_name), outgoing)
         with unit_of_work(engine) as session:
             message = session.get_one(Message, message_id)
@@ -92,16 +104,40 @@ def _record(
         message.status = MessageStatus.FAILED
         message.error = str(result)[:200]
         if isinstance(result, ChannelPermanentError) and result.opted_out and message.contact_id:
-            optout.opt_out(
-                session=session,
-                contact_id=message.contact_id,
-                address=message.address,
-                source="provider",
-                now=now,
-            )
+            _provider_opt_out(session=session, message=message, result=result, now=now)
         log.warning("message.failed", message_id=message.id)
         return "failed"
-    message.status = MessageStatus.SENT
+    # Forward only: a delivery callback may have landed between the provider's answer and now.
+    outbox.advance_status(session=session, message=message, status=MessageStatus.SENT, now=now)
     message.provider_id = result.provider_id
     message.sent_at = now
     return "sent"
+
+
+def _provider_opt_out(
+    *, session: Session, message: Message, result: ChannelPermanentError, now: datetime
+) -> None:
+    """The provider says the person does not want messages: on its channel only, or at all."""
+    assert message.contact_id is not None
+    if result.channel_only:
+        opt_out_of_telegram(
+            session=session,
+            contact_id=message.contact_id,
+            chat_id=message.address,
+            source="provider",
+            now=now,
+        )
+        return
+    optout.opt_out(
+        session=session,
+        contact_id=message.contact_id,
+        address=message.address,
+        source="provider",
+        now=now,
+    )
+
+
+def _expires_in(*, window: SendWindow, now: datetime) -> int:
+    """Return the seconds left of today's window: a scheduled SMS must not arrive after it."""
+    closes = window.closes_at(now.astimezone(window.tz).date())
+    return max(1, int((closes - now).total_seconds()))

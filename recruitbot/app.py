@@ -9,8 +9,13 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from api.errors import install_error_handlers
+from booking import endpoints as booking_endpoints
+from monitoring import endpoints as report_endpoints
+from outreach import endpoints as campaign_endpoints
 from recruitbot.runtime import Runtime
 from scheduler.ticker import start_background
+from webhooks import telegram as telegram_webhooks
+from webhooks import twilio as twilio_webhooks
 
 
 def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
@@ -36,6 +41,11 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     # Routers of the vertical slices, one line each.
+    app.include_router(campaign_endpoints.router)
+    app.include_router(booking_endpoints.router)
+    app.include_router(report_endpoints.router)
+    app.include_router(twilio_webhooks.router)
+    app.include_router(telegram_webhooks.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

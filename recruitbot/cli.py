@@ -99,24 +99,32 @@ def import_(
         Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX member list.")
     ],
     partner: Annotated[str, typer.Option(help="The partner whose list this is.")],
+    mapping: Annotated[
+        str | None,
+        typer.Option(help="Unusual headers: 'Their header=phone,Født=birth_date'."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Import a partner's member list; bad rows are reported with their line number."""
     from outreach.contacts import MemberFileError, import_members, read_member_file
+    from outreach.schemas import parse_mapping
+    from recruitbot.cli_progress import row_progress
     from recruitbot.runtime import build_runtime
     from store.db import unit_of_work
 
     runtime = build_runtime(get_settings())
     try:
-        with unit_of_work(runtime.engine) as session:
+        columns = parse_mapping(mapping) if mapping else None
+        with unit_of_work(runtime.engine) as session, row_progress(file) as progress:
             report = import_members(
                 session=session,
-                rows=read_member_file(file),
+                rows=read_member_file(file, mapping=columns),
                 partner_name=partner,
                 pseudonymizer=runtime.pseudonymizer,
                 now=runtime.clock.now(),
+                progress=progress,
             )
-    except MemberFileError as error:
+    except (MemberFileError, ValueError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
     if as_json:
@@ -129,12 +137,32 @@ def import_(
         console.print(f"  line {row.line}: {row.reason}")
 
 
+from recruitbot.cli_booking import (  # noqa: E402
+    locations_app,
+    offers_app,
+    outcome,
+    slots_app,
+    staff_app,
+)
+from recruitbot.cli_campaign import campaign_app  # noqa: E402
 from recruitbot.cli_chat import chat, messages  # noqa: E402
 from recruitbot.cli_keys import keys_app  # noqa: E402
+from recruitbot.cli_parse import parse_reply  # noqa: E402
+from recruitbot.cli_report import report_app  # noqa: E402
+from recruitbot.cli_telegram import telegram_app  # noqa: E402
 
 app.command()(chat)
 app.command()(messages)
+app.command("parse-reply")(parse_reply)
 app.add_typer(keys_app, name="keys")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(staff_app, name="staff")
+app.add_typer(locations_app, name="locations")
+app.add_typer(slots_app, name="slots")
+app.add_typer(offers_app, name="offers")
+app.command()(outcome)
+app.add_typer(report_app, name="report")
+app.add_typer(telegram_app, name="telegram")
 
 
 def main() -> None:

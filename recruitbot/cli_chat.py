@@ -62,10 +62,11 @@ def messages(
     from store import conversations, outbox
     from store.db import unit_of_work
 
+    number = _e164(phone)  # a bad number is a clear error before any database is touched
     runtime = build_runtime(get_settings())
     tz = runtime.window.tz
     with unit_of_work(runtime.engine) as session:
-        contact = conversations.contact_by_phone(session=session, phone=_e164(phone))
+        contact = conversations.contact_by_phone(session=session, phone=number)
         if contact is None or contact.id is None:
             console.print("No contact with that number.")
             raise typer.Exit(1)

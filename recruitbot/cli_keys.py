@@ -52,18 +52,19 @@ def create(
 def list_() -> None:
     """List keys (never the keys themselves)."""
     runtime = build_runtime(get_settings())
-    table = Table("id", "prefix", "role", "municipality", "name", "created", "revoked")
+    table = Table("id", "role", "municipality", "name", "created", "revoked")
+    table.add_column("prefix", no_wrap=True)
     with unit_of_work(runtime.engine) as session:
         for key in list_keys(session=session):
             place = session.get(Municipality, key.municipality_id) if key.municipality_id else None
             table.add_row(
                 str(key.id),
-                key.prefix + "…",
                 key.role,
                 place.name if place else "all",
                 key.name,
                 key.created_at.date().isoformat(),
                 key.revoked_at.date().isoformat() if key.revoked_at else "",
+                key.prefix + "…",
             )
     console.print(table)
 

@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 from bot.service import Dialogue
 from channels.console import ConsoleChannel
 from channels.port import Channel
+from channels.telegram import TelegramChannel, TelegramConfig
+from channels.twilio import TwilioChannel, TwilioConfig
 from outreach.pseudonyms import Pseudonymizer
 from recruitbot.settings import Settings
 from scheduler.clock import Clock, SystemClock
@@ -63,5 +65,39 @@ def build_runtime(
         engine=engine,
         clock=clock or SystemClock(),
         window=window,
-        channels=channels or {"console": ConsoleChannel()},
+        channels=channels or default_channels(settings),
+    )
+
+
+def default_channels(settings: Settings) -> dict[str, Channel]:
+    """The console channel always (staff, demo); Twilio when settings choose it."""
+    channels: dict[str, Channel] = {"console": ConsoleChannel()}
+    if settings.channel == "twilio":
+        channels["twilio"] = TwilioChannel(twilio_config(settings))
+    if settings.telegram_bot_token is not None:
+        channels["telegram"] = TelegramChannel(telegram_config(settings))
+    return channels
+
+
+def twilio_config(settings: Settings) -> TwilioConfig:
+    """Read the Twilio account and this service's public address from settings."""
+    token = settings.twilio_auth_token
+    return TwilioConfig(
+        account_sid=settings.twilio_account_sid or "",
+        auth_token=token.get_secret_value() if token is not None else "",
+        from_=settings.twilio_from,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        public_base_url=settings.public_base_url,
+        api_base_url=settings.twilio_api_base_url,
+        mps=settings.twilio_mps,
+        validity_period=settings.twilio_validity_period,
+    )
+
+
+def telegram_config(settings: Settings) -> TelegramConfig:
+    """Read the bot's token and the Bot API's address from settings."""
+    token = settings.telegram_bot_token
+    return TelegramConfig(
+        token=token.get_secret_value() if token is not None else "",
+        api_base_url=settings.telegram_api_base_url,
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,12 +13,15 @@ from sqlalchemy import Engine
 from bot.service import Dialogue
 from channels.port import Channel
 from outreach import invitations
+from outreach.pacing import PacingPolicy, release_waves
 from outreach.sending import send_batch
 from scheduler import jobs
 from scheduler.clock import Clock
 from store.db import unit_of_work
+from store.telegram import prune_updates
 
 log = structlog.get_logger(__name__)
+UPDATE_MEMORY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class TickReport:
     reminders: int
     follow_ups: int
     sent: int
+    released: int = 0  # invitations released in today's waves (outreach.pacing)
 
 
 @dataclass
@@ -37,9 +42,12 @@ class Ticker:
     dialogue: Dialogue
     channels: Mapping[str, Channel]
     batch: int = 200
+    pacing: PacingPolicy = field(default_factory=PacingPolicy)
 
     def tick(self) -> TickReport:
-        """Handle everything due now, then deliver the outbox."""
+        """Release today's waves, handle everything due now, then deliver the outbox."""
+        released = self._release_waves()
+        self._housekeeping()
         invited = self._drain(invitations.process_due)
         reminded = self._drain(jobs.process_reminders)
         followed = self._drain(jobs.process_follow_ups)
@@ -56,7 +64,21 @@ class Ticker:
             sent += report.sent
             if handled < self.batch:
                 break
-        return TickReport(invited, reminded, followed, sent)
+        return TickReport(invited, reminded, followed, sent, released)
+
+    def _housekeeping(self) -> None:
+        # Telegram redelivers an update for a day at most; a week of ids is plenty to dedupe.
+        with unit_of_work(self.engine) as session:
+            prune_updates(session=session, before=self.clock.now() - UPDATE_MEMORY)
+
+    def _release_waves(self) -> int:
+        with unit_of_work(self.engine) as session:
+            return release_waves(
+                session=session,
+                window=self.dialogue.window,
+                now=self.clock.now(),
+                policy=self.pacing,
+            )
 
     def _drain(self, job: jobs.DueJob) -> int:
         total = 0

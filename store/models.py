@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime
@@ -68,9 +68,16 @@ class OptOut(SQLModel, table=True):
     source: str = Field(max_length=32)  # "keyword", "provider", "staff", …
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc())
+    # None: every channel. "telegram": that channel only (the citizen blocked the bot).
+    channel: str | None = Field(default=None, max_length=16)
 
 
 class Campaign(SQLModel, table=True):
+    """Who to invite, with which words, when, and at what pace.
+
+    `partner_id` is the first partner; every partner, that one included, is in campaign_partner.
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     municipality_id: int = Field(foreign_key="municipality.id")
@@ -80,27 +87,81 @@ class Campaign(SQLModel, table=True):
     channel: str = Field(default="console", max_length=16)
     age_min: int = 40
     age_max: int = 60
-    daily_limit: int = 100  # invitations per working day: the pace staff can absorb
+    # Education groups invited first (comma-separated, e.g. "grundskole,kort"); not exclusive.
+    education_priority: str = Field(default="", max_length=64)
+    # The invitation's text per language; None: the flow's default invitation.
+    template_da: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    template_en: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    allow_links: bool = False  # Danish operators filter SMS with links: off unless chosen
+    # Local hours its scheduled messages may go out, inside the service's own window.
+    window_start_hour: int = 9
+    window_end_hour: int = 18
+    daily_limit: int = 100  # at most this many invitations per working day
+    paced: bool = True  # size each day's wave by the free slots (outreach.pacing)
+    booking_rate_prior: float = 0.15  # bookings per invitation assumed until enough are seen
     reinvite_after_days: int = 90
     status: str = Field(default="draft", max_length=16)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
+    starts_at: datetime | None = Field(default=None, sa_column=_utc())  # None: at launch
     launched_at: datetime | None = Field(default=None, sa_column=_utc())
+    paused_at: datetime | None = Field(default=None, sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())  # completed or cancelled
+
+
+class CampaignPartner(SQLModel, table=True):
+    """A partner whose members a campaign targets; a campaign may have several."""
+
+    __tablename__ = "campaign_partner"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", primary_key=True)
+
+
+class CampaignBlackout(SQLModel, table=True):
+    """Days, both inclusive, on which a campaign sends nothing of its own accord."""
+
+    __tablename__ = "campaign_blackout"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    first_day: date
+    last_day: date
+
+
+class CampaignWave(SQLModel, table=True):
+    """One working day's pacing decision: how many invitations were released, and from what."""
+
+    __tablename__ = "campaign_wave"
+    __table_args__ = (UniqueConstraint("campaign_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    day: date  # local date
+    number: int  # 1 for the campaign's first decision, then 2, 3, …
+    released: int
+    free_slots: int  # free slots in the pacing horizon when it was decided
+    in_flight: int  # invitations sent recently and not yet answered, closed or booked
+    booking_rate: float  # expected bookings per invitation used
+    rate_observed: bool  # True: the campaign's own rate; False: its prior
+    decided_at: datetime = Field(sa_column=_utc(nullable=False))
 
 
 class Invitation(SQLModel, table=True):
-    """One targeted contact in a campaign, due in one wave."""
+    """One targeted contact in a campaign: pending until a day's wave releases it."""
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "contact_id"),
         Index("ix_invitation_due", "status", "due_at"),
+        Index("ix_invitation_queue", "campaign_id", "status", "position"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     contact_id: int = Field(foreign_key="contact.id", index=True)
-    wave: int = 1
+    position: int = 0  # release order: education priority first, then the list's order
+    wave: int | None = None  # the CampaignWave.number that released it
     skip_reason: str | None = Field(default=None, max_length=32)
-    due_at: datetime = Field(sa_column=_utc(nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=_utc())  # None while pending
     status: str = Field(default="scheduled", max_length=16)
     done_at: datetime | None = Field(default=None, sa_column=_utc())
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
@@ -139,6 +200,7 @@ class Message(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_message_outbox", "direction", "status", "next_attempt_at"),
+        Index("ix_message_report", "kind", "direction", "status"),  # the funnel's invitations
         Index(
             "uq_message_provider",
             "channel",
@@ -169,9 +231,15 @@ class Message(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc())
     delivered_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Channel extras as JSON, e.g. {"buttons": [["Mødt", "m:12"]]}; adapters that can't, ignore.
+    meta: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Location(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "name", name="uq_location_municipality_name"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     municipality_id: int = Field(foreign_key="municipality.id")
     name: str = Field(max_length=120)
@@ -187,6 +255,8 @@ class StaffMember(SQLModel, table=True):
     name: str = Field(max_length=120)
     channel: str = Field(default="console", max_length=16)
     address: str = Field(default="", max_length=64)  # Telegram chat id, or "" before linking
+    # The staff-role API key that acts as this person; a new key replaces (and revokes) the old.
+    api_key_id: int | None = Field(default=None, foreign_key="api_key.id", unique=True)
 
 
 class Slot(SQLModel, table=True):
@@ -211,6 +281,7 @@ class Booking(SQLModel, table=True):
             sqlite_where=text("status IN ('booked', 'attended', 'no_show')"),
             postgresql_where=text("status IN ('booked', 'attended', 'no_show')"),
         ),
+        Index("ix_booking_status", "status"),  # the funnel's bookings and no-show rate
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -248,12 +319,23 @@ class FollowUp(SQLModel, table=True):
     due_at: datetime = Field(sa_column=_utc(nullable=False))
     status: str = Field(default="scheduled", max_length=16)
     done_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The citizen's answer: when, and which inbound message (the text stays on the message).
+    answered_at: datetime | None = Field(default=None, sa_column=_utc())
+    answer_message_id: int | None = Field(default=None, foreign_key="message.id")
+    needs_help: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    staff_alerted_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class MonitoringRecord(SQLModel, table=True):
     """One health check in the evaluation's monitoring scheme; no name, phone or CPR."""
 
     __tablename__ = "monitoring_record"
+    __table_args__ = (
+        # The reports filter by municipality and period, or by partner, over many records.
+        Index("ix_monitoring_record_municipality_date", "municipality_code", "health_check_date"),
+        Index("ix_monitoring_record_date", "health_check_date"),
+        Index("ix_monitoring_record_partner", "partner_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     booking_id: int | None = Field(default=None, foreign_key="booking.id", unique=True)
@@ -304,3 +386,73 @@ class ApiKey(SQLModel, table=True):
     municipality_id: int | None = Field(default=None, foreign_key="municipality.id")  # None: all
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class ProviderCallback(SQLModel, table=True):
+    """Every delivery report a provider sent, kept raw as received, repeats included."""
+
+    __tablename__ = "provider_callback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    provider_id: str = Field(max_length=64, index=True)  # the provider's id for the message
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    status: str = Field(max_length=32)  # the provider's word, e.g. Twilio's "undelivered"
+    error_code: int | None = None
+    raw: str = Field(sa_column=Column(Text, nullable=False))  # the form as JSON
+    received_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time code that links a Telegram chat to a staff member or a citizen; hash only."""
+
+    __tablename__ = "link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # staff | citizen
+    target_id: int  # staff_member.id or contact.id, by kind
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class ContactChannel(SQLModel, table=True):
+    """Where else a citizen can be reached besides their phone: a Telegram chat."""
+
+    __tablename__ = "contact_channel"
+    __table_args__ = (
+        UniqueConstraint("channel", "address"),
+        UniqueConstraint("contact_id", "channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)  # the chat id
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class TelegramUpdate(SQLModel, table=True):
+    """Each Telegram update id once: a repeated delivery is recognised and not processed."""
+
+    __tablename__ = "telegram_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    update_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    kind: str = Field(max_length=32)
+    received_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class MunicipalOffer(SQLModel, table=True):
+    """A municipal health offer citizens can be referred to; each municipality keeps its list."""
+
+    __tablename__ = "municipal_offer"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "code", name="uq_municipal_offer_municipality_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    code: str = Field(max_length=40)  # e.g. "rygestop"; what outcomes and reports refer to
+    name: str = Field(max_length=120)  # e.g. "Rygestop"

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from store.models import Message, OptOut
+from scheduler.window import COPENHAGEN
+from store.models import Campaign, CampaignBlackout, Conversation, Message, OptOut
 from store.types import STATUS_RANK, Direction, MessageStatus, Trigger
 
 # Kinds that may still go out to someone who has opted out: the confirmation of that opt-out.
 OPT_OUT_SAFE_KINDS = ("opt_out",)
 CLAIMABLE = (MessageStatus.QUEUED, MessageStatus.ERRORED)
+# Rows of (label, callback data or URL) under a message, as channels.port has them.
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
 
 def queue(
@@ -30,6 +35,7 @@ def queue(
     contact_id: int | None = None,
     conversation_id: int | None = None,
     staff_member_id: int | None = None,
+    buttons: Buttons = (),
 ) -> Message:
     """Write an outbound message to the outbox, in the caller's transaction."""
     message = Message(
@@ -45,9 +51,18 @@ def queue(
         status=MessageStatus.QUEUED,
         created_at=now,
         next_attempt_at=now,
+        meta=json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
     )
     session.add(message)
     return message
+
+
+def buttons_of(message: Message) -> Buttons:
+    """Return the buttons stored with a message (none for most)."""
+    if not message.meta:
+        return ()
+    rows = json.loads(message.meta).get("buttons", [])
+    return tuple(tuple((str(label), str(data)) for label, data in row) for row in rows)
 
 
 def record_inbound(
@@ -87,15 +102,47 @@ def record_inbound(
     return None if new_id is None else session.get(Message, new_id)
 
 
+def in_campaign_window(local: datetime) -> ColumnElement[bool]:
+    """True for a message outside any campaign, or whose campaign's window is open at `local`.
+
+    `local` is the claim's time in the campaigns' zone: its hour must lie in the campaign's hours
+    and its date outside the campaign's blackouts. With the service's own window (working day,
+    service hours), which the caller checks, that is exactly `CampaignWindow.is_open`.
+    """
+    blacked_out = exists().where(
+        col(CampaignBlackout.campaign_id) == col(Campaign.id),
+        col(CampaignBlackout.first_day) <= local.date(),
+        col(CampaignBlackout.last_day) >= local.date(),
+    )
+    campaign_open = exists().where(
+        col(Conversation.id) == col(Message.conversation_id),
+        col(Campaign.id) == col(Conversation.campaign_id),
+        col(Campaign.window_start_hour) <= local.hour,
+        col(Campaign.window_end_hour) > local.hour,
+        ~blacked_out,
+    )
+    return or_(col(Message.conversation_id).is_(None), campaign_open)
+
+
 def claim_batch(
-    *, session: Session, now: datetime, window_open: bool, limit: int, lease: timedelta
+    *,
+    session: Session,
+    now: datetime,
+    window_open: bool,
+    limit: int,
+    lease: timedelta,
+    tz: ZoneInfo = COPENHAGEN,
 ) -> Sequence[Message]:
     """Claim queued messages for sending; scheduled ones only while the window is open.
 
     A message left in `sending` by a sender that died is claimed again once its lease is out.
+    An opt-out without a channel holds everywhere; one with a channel (a blocked Telegram bot)
+    holds back only that channel's messages.
     """
     opted_out = exists().where(
-        col(OptOut.contact_id) == col(Message.contact_id), col(OptOut.revoked_at).is_(None)
+        col(OptOut.contact_id) == col(Message.contact_id),
+        col(OptOut.revoked_at).is_(None),
+        or_(col(OptOut.channel).is_(None), col(OptOut.channel) == col(Message.channel)),
     )
     due = or_(
         col(Message.status).in_(CLAIMABLE) & (col(Message.next_attempt_at) <= now),
@@ -109,8 +156,12 @@ def claim_batch(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if not window_open:
-        query = query.where(col(Message.trigger) == Trigger.REPLY)
+    # A scheduled message also waits for its campaign's window; replies go at any hour.
+    reply = col(Message.trigger) == Trigger.REPLY
+    if window_open:
+        query = query.where(reply | in_campaign_window(now.astimezone(tz)))
+    else:
+        query = query.where(reply)
     messages = session.scalars(query).all()
     for message in messages:
         message.status = MessageStatus.SENDING

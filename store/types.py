@@ -76,6 +76,7 @@ STATUS_RANK: dict[MessageStatus, int] = {
 class DueStatus(StrEnum):
     """Lifecycle of a row of due work (invitation, reminder, follow-up)."""
 
+    PENDING = "pending"  # an invitation targeted at launch, not yet released in a wave
     SCHEDULED = "scheduled"
     DONE = "done"
     SKIPPED = "skipped"  # due, but no longer applicable (e.g. an invitation to someone now 61)
@@ -100,14 +101,21 @@ ACTIVE_BOOKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, Booking
 
 
 class CampaignStatus(StrEnum):
-    DRAFT = "draft"
-    RUNNING = "running"
-    FINISHED = "finished"
+    """Campaign lifecycle: draft → scheduled → running ⇄ paused → completed | cancelled."""
+
+    DRAFT = "draft"  # being prepared; preview shows who it would reach
+    SCHEDULED = "scheduled"  # launched, with a start still ahead
+    RUNNING = "running"  # releasing a wave of invitations each working day
+    PAUSED = "paused"  # no new invitations; conversations already open go on
+    COMPLETED = "completed"  # every invitation handled, no work ahead in its conversations
+    CANCELLED = "cancelled"  # stopped for good; invitations not yet sent are cancelled
 
 
 class ReminderKind(StrEnum):
     INVITATION = "invitation_reminder"
     BOOKING = "booking_reminder"
+    FOLLOW_UP_NUDGE = "follow_up_nudge"  # the follow-up got no answer: ask once more
+    FOLLOW_UP_NO_ANSWER = "follow_up_no_answer"  # still no answer after the nudge: tell staff
 
 
 class Education(StrEnum):

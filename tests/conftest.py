@@ -24,6 +24,12 @@ from store.migrate import upgrade
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
+@pytest.fixture(autouse=True)
+def _no_default_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never let a test fall back to the developer's var/recruitbot.db."""
+    monkeypatch.setenv("RECRUITBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
+
+
 def _postgres_admin_url() -> str | None:
     url = os.environ.get("RECRUITBOT_TEST_POSTGRES_URL", DEFAULT_PG)
     try:

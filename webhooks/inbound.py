@@ -13,6 +13,7 @@ from bot.service import Dialogue, advance
 from bot.types import Text
 from outreach import optout
 from store import conversations, outbox
+from store.models import Contact
 from store.types import ConversationStatus, Trigger
 
 log = structlog.get_logger(__name__)
@@ -42,8 +43,13 @@ def receive_text(
     text: str,
     provider_id: str,
     now: datetime,
+    contact: Contact | None = None,
 ) -> InboundResult:
-    """Handle one message from a citizen, exactly once per provider id."""
+    """Handle one message from a citizen, exactly once per provider id.
+
+    `contact` is given when the channel already knows who wrote (a linked Telegram chat);
+    otherwise the sender is looked up by phone number.
+    """
     message = outbox.record_inbound(
         session=session,
         channel=channel,
@@ -55,7 +61,8 @@ def receive_text(
     if message is None:
         log.info("inbound.duplicate", channel=channel)
         return InboundResult(duplicate=True)
-    contact = conversations.contact_by_phone(session=session, phone=address)
+    if contact is None:
+        contact = conversations.contact_by_phone(session=session, phone=address)
     conversation = (
         conversations.current_conversation(session=session, contact_id=contact.id)
         if contact is not None and contact.id is not None

@@ -85,7 +85,11 @@ def write_contacts(*, session: Session, path: Path) -> int:
         session.execute(select(col(Municipality.id), col(Municipality.name))).all()
     )
     opted_out = set(
-        session.scalars(select(col(OptOut.contact_id)).where(col(OptOut.revoked_at).is_(None)))
+        session.scalars(
+            select(col(OptOut.contact_id)).where(
+                col(OptOut.revoked_at).is_(None), col(OptOut.channel).is_(None)
+            )
+        )
     )
     latest: dict[int, Conversation] = {}
     for conversation in session.scalars(select(Conversation).order_by(col(Conversation.id))):

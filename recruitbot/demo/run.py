@@ -38,6 +38,8 @@ class DemoOptions:
     seed: int = 1
     out: Path = Path("var/demo")
     daily_limit: int = 40
+    paced: bool = True  # size each day's wave by the free slots (outreach.pacing)
+    slot_weeks: int = scenario.SLOT_WEEKS  # weeks of slots the world starts with
     start: datetime | None = None  # default: 08:00 on the next working day
     behaviour: citizens.Behaviour = field(default_factory=citizens.Behaviour)
     staff_behaviour: staff.StaffBehaviour = field(default_factory=staff.StaffBehaviour)
@@ -68,7 +70,12 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
     members = options.out / "members.csv"
     write_member_csv(members, count=options.contacts, seed=options.seed, today=start.date())
     with unit_of_work(runtime.engine) as session:
-        world = scenario.build_world(session=session, window=runtime.window, first_day=start.date())
+        world = scenario.build_world(
+            session=session,
+            window=runtime.window,
+            first_day=start.date(),
+            slot_weeks=options.slot_weeks,
+        )
         report = import_members(
             session=session,
             rows=read_member_file(members),
@@ -77,7 +84,11 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
             now=clock.now(),
         )
         campaign = scenario.create_campaign(
-            session=session, world=world, now=clock.now(), daily_limit=options.daily_limit
+            session=session,
+            world=world,
+            now=clock.now(),
+            daily_limit=options.daily_limit,
+            paced=options.paced,
         )
         launched = launch(
             session=session, campaign=campaign, now=clock.now(), window=runtime.window

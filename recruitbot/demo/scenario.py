@@ -8,7 +8,9 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from booking.slots import create_working_day_slots
+from outreach import campaign_setup
 from outreach.municipalities import ensure_municipality, resolve_municipality
+from outreach.schemas import CampaignCreate
 from scheduler.window import SendWindow
 from store.models import Campaign, Location, Municipality, Partner, StaffMember
 
@@ -27,7 +29,9 @@ class World:
     slots: int
 
 
-def build_world(*, session: Session, window: SendWindow, first_day: date) -> World:
+def build_world(
+    *, session: Session, window: SendWindow, first_day: date, slot_weeks: int = SLOT_WEEKS
+) -> World:
     """Create the municipality, partner, staff, locations and slots the demo runs on."""
     ref = resolve_municipality(MUNICIPALITY)
     assert ref is not None
@@ -55,7 +59,7 @@ def build_world(*, session: Session, window: SendWindow, first_day: date) -> Wor
     session.add_all([partner, *staff, *locations])
     session.flush()
     count = 0
-    last_day = first_day + timedelta(weeks=SLOT_WEEKS) - timedelta(days=1)
+    last_day = first_day + timedelta(weeks=slot_weeks) - timedelta(days=1)
     # The health centre runs mornings and afternoons; the workplace holds talks around shifts.
     for location, member, start, end in (
         (locations[0], staff[0], time(9, 0), time(15, 0)),
@@ -78,21 +82,20 @@ def build_world(*, session: Session, window: SendWindow, first_day: date) -> Wor
     return World(municipality, partner, staff, locations, count)
 
 
-def create_campaign(*, session: Session, world: World, now: datetime, daily_limit: int) -> Campaign:
-    """Create the demo's campaign for FOA members aged 40–60."""
-    assert world.municipality.id is not None and world.partner.id is not None
-    campaign = Campaign(
+def create_campaign(
+    *, session: Session, world: World, now: datetime, daily_limit: int, paced: bool = True
+) -> Campaign:
+    """Create the demo's campaign for FOA members aged 40–60, with the flow's invitation."""
+    campaign_in = CampaignCreate(
         name="Sundhedstjek for FOA-medlemmer i Roskilde",
-        municipality_id=world.municipality.id,
-        partner_id=world.partner.id,
+        municipality=world.municipality.code,
+        partners=[world.partner.name],
         sender="Roskilde Kommune",
         help_phone="46 31 30 00",
         channel="console",
-        age_min=40,
-        age_max=60,
         daily_limit=daily_limit,
-        created_at=now,
+        paced=paced,
     )
-    session.add(campaign)
-    session.flush()
-    return campaign
+    return campaign_setup.create(
+        session=session, campaign_in=campaign_in, now=now, channels=("console",)
+    )

@@ -147,5 +147,10 @@ def test_the_documented_conversation_is_what_the_engine_writes() -> None:
     )
 
 
+def test_the_readme_shows_the_same_conversation() -> None:
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert render().strip() in readme, "copy docs/conversation.md into the README's section"
+
+
 if __name__ == "__main__":
     print(render(), end="")

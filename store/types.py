@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -32,6 +32,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Column[datetime]:
+    """Return a column for an aware UTC datetime."""
+    return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
 class Direction(StrEnum):

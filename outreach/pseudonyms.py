@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from typing import Protocol
 
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from stdnum.dk import cpr
 
@@ -32,18 +33,43 @@ _CONTACT_ID_CHARS = 10
 class Pseudonymizer:
     """Turn phone numbers and CPR numbers into keyed, irreversible identifiers."""
 
-    __slots__ = ("_cpr_key", "_pseudonym_key")
+    __slots__ = ("_cpr_cipher", "_cpr_key", "_pseudonym_key")
 
-    def __init__(self, *, pseudonym_key: SecretStr, cpr_hmac_key: SecretStr) -> None:
+    def __init__(
+        self,
+        *,
+        pseudonym_key: SecretStr,
+        cpr_hmac_key: SecretStr,
+        cpr_encryption_key: SecretStr | None = None,
+    ) -> None:
         if not pseudonym_key.get_secret_value() or not cpr_hmac_key.get_secret_value():
             raise ValueError("pseudonym keys must not be empty")
         self._pseudonym_key = pseudonym_key.get_secret_value().encode()
         self._cpr_key = cpr_hmac_key.get_secret_value().encode()
+        self._cpr_cipher = (
+            Fernet(cpr_encryption_key.get_secret_value().encode()) if cpr_encryption_key else None
+        )
 
     @classmethod
     def from_settings(cls, settings: PseudonymKeys) -> Pseudonymizer:
         """Build one from the service's settings."""
-        return cls(pseudonym_key=settings.pseudonym_key, cpr_hmac_key=settings.cpr_hmac_key)
+        return cls(
+            pseudonym_key=settings.pseudonym_key,
+            cpr_hmac_key=settings.cpr_hmac_key,
+            cpr_encryption_key=getattr(settings, "cpr_encryption_key", None),
+        )
+
+    def encrypt_cpr(self, cpr_digits: str) -> str | None:
+        """Return the CPR number encrypted (Fernet), or None when no key is configured."""
+        if self._cpr_cipher is None:
+            return None
+        return self._cpr_cipher.encrypt(cpr_digits.replace("-", "").encode()).decode()
+
+    def decrypt_cpr(self, token: str) -> str:
+        """Return the CPR number from an encrypted copy (for a citizen's own data export)."""
+        if self._cpr_cipher is None:
+            raise ValueError("no CPR encryption key is configured")
+        return self._cpr_cipher.decrypt(token.encode()).decode()
 
     def __repr__(self) -> str:
         return "Pseudonymizer(keys hidden)"

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Keyed hashes: the pseudonymous contact id and the CPR match key.
     pseudonym_key: SecretStr = SecretStr(DEV_SECRET)
     cpr_hmac_key: SecretStr = SecretStr(DEV_SECRET)
+    # A Fernet key; when set, an encrypted copy of the CPR number is kept beside its hash.
+    cpr_encryption_key: SecretStr | None = None
     tick_seconds: float = 15.0
     # What one SMS segment costs, for the preview's estimate; a parameter, not a quote: set it
     # from your provider's price list for Danish numbers.

@@ -38,6 +38,8 @@ class Contact(SQLModel, table=True):
     language: str = Field(default="da", max_length=2)
     workplace: str | None = Field(default=None, max_length=200)
     cpr_hash: str | None = Field(default=None, max_length=64, unique=True)  # keyed HMAC, never CPR
+    # Fernet-encrypted CPR, only when RECRUITBOT_CPR_ENCRYPTION_KEY is set; never in clear text.
+    cpr_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     updated_at: datetime = Field(sa_column=_utc(nullable=False))
 

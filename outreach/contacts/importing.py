@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 BATCH_SIZE = 2_000  # 2 x 2,000 bound parameters per lookup: well inside SQLite's limit
 _MERGED_FIELDS = (
     "name", "birth_date", "municipality_id", "education", "language", "workplace", "cpr_hash",
+    "cpr_encrypted",
 )  # fmt: skip
 
 _CONTACTS: Table = SQLModel.metadata.tables["contact"]
@@ -44,6 +45,7 @@ _LOADED_COLUMNS = (
     col(Contact.language),
     col(Contact.workplace),
     col(Contact.cpr_hash),
+    col(Contact.cpr_encrypted),
 )  # the order of _Contact's fields
 
 Outcome = Literal["imported", "updated", "unchanged"]
@@ -184,6 +186,7 @@ class _Contact:
     language: str
     workplace: str | None
     cpr_hash: str | None
+    cpr_encrypted: str | None  # only when an encryption key is configured
     member: bool  # on this partner's list (or about to be)
 
     def values(self) -> dict[str, object]:
@@ -262,6 +265,7 @@ class _Batch:
             language=member.language or "da",
             workplace=member.workplace,
             cpr_hash=member.cpr_hash,
+            cpr_encrypted=member.cpr_encrypted,
             member=True,
         )
         self.new.append(contact)
@@ -286,6 +290,9 @@ class _Batch:
             "cpr_hash": member.cpr_hash,
         }
         updates = {k: v for k, v in incoming.items() if v is not None and getattr(contact, k) != v}
+        if member.cpr_encrypted and (contact.cpr_encrypted is None or "cpr_hash" in updates):
+            # Each encryption differs (random IV): store a copy only when none or a new CPR.
+            updates["cpr_encrypted"] = member.cpr_encrypted
         for name, value in updates.items():
             setattr(contact, name, value)
         if contact.phone != member.phone:

@@ -39,6 +39,7 @@ class MemberRow:
     name: str | None = None
     birth_date: date | None = None
     cpr_hash: str | None = None
+    cpr_encrypted: str | None = None  # only when an encryption key is configured
     municipality: MunicipalityRef | None = None
     workplace: str | None = None
     education: Education | None = None
@@ -70,6 +71,7 @@ def validate_row(
             name=_text(raw.get("name", ""), label="name"),
             birth_date=_birth_date(raw.get("birth_date", ""), cpr_digits=cpr_digits, today=today),
             cpr_hash=pseudonymizer.cpr_hash(cpr_digits) if cpr_digits else None,
+            cpr_encrypted=pseudonymizer.encrypt_cpr(cpr_digits) if cpr_digits else None,
             municipality=_municipality(raw.get("municipality", "")),
             workplace=_text(raw.get("workplace", ""), label="workplace"),
             education=parse_education(raw.get("education", "")),

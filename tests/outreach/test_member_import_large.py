@@ -27,7 +27,7 @@ def write_list(path: Path) -> set[int]:
                 phone = "12 34"
                 bad.add(line)
             else:
-                phone = f"{20_000_000 + n:08d}"
+                phone = f"{26_000_000 + n:08d}"  # 26xxxxxx: a fully valid DK mobile range
             handle.write(
                 f"Medlem {n};{phone};{1 + n % 28:02d}-0{1 + n % 9}-19{60 + n % 30};Roskilde\r\n"
             )

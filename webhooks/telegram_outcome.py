@@ -11,14 +11,14 @@ and waiting time are for the console.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from booking import offers as offers_module
 from booking.attendance import attendance_buttons, is_id
-from booking.outcomes import Outcome
+from booking.outcomes import Outcome, one_month_after
 from channels.port import Button, Buttons
 
 PREFIX = "o"
@@ -37,17 +37,8 @@ class Offer:
 # The form shows at most this many offers (a longer list belongs in the console); it also
 # keeps the referrals bitmask short in the callback data.
 MAX_OFFERS = 24
-# The usual municipal offers (as booking.offers starts each municipality with), for tests.
-DEFAULT_OFFERS = (
-    Offer("rygestop", "Rygestop"),
-    Offer("alkohol", "Alkohol"),
-    Offer("livsstilshold", "Livsstilshold"),
-    Offer("individuel_vejledning", "Individuel vejledning"),
-    Offer("motion", "Motion"),
-    Offer("kost", "Kost"),
-    Offer("mental_sundhed", "Mental sundhed"),
-    Offer("traening_bevaegeapparat", "Træning af muskler og led"),
-)
+# The offers every municipality starts with (booking.offers), as the form shows them.
+DEFAULT_OFFERS = tuple(Offer(code, name) for code, name in offers_module.DEFAULT_OFFERS)
 
 
 class Page(StrEnum):
@@ -121,12 +112,6 @@ def to_outcome(draft: Draft, *, offers: Sequence[Offer], conversation_day: date)
         further_course=course,
         follow_up_date=conversation_day + timedelta(days=draft.follow_up_days) if course else None,
     )
-
-
-def one_month_after(day: date) -> date:
-    """Return the same day next month (the last day, where that month is shorter)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def follow_up_choices(*, conversation_day: date, today: date) -> tuple[int, ...]:

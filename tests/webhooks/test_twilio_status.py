@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from httpx import Response
@@ -14,22 +13,14 @@ from outreach.optout import is_opted_out
 from outreach.sending import send_batch
 from store.models import Message, OptOut, ProviderCallback
 from store.types import MessageStatus
-from tests.fakes.twilio_api import TwilioApiFake
 from tests.webhooks.twilio_service import (
     NOW,
     STATUS,
     Service,
     invite,
     outbound,
-    running_service,
     sid,
 )
-
-
-@pytest.fixture
-def service(database_url: str, twilio_api: TwilioApiFake) -> Iterator[Service]:
-    with running_service(database_url, twilio_api) as running:
-        yield running
 
 
 class TestStatus:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -30,16 +29,9 @@ from tests.webhooks.twilio_service import (
     Service,
     invite,
     outbound,
-    running_service,
     sid,
     sms,
 )
-
-
-@pytest.fixture
-def service(database_url: str, twilio_api: TwilioApiFake) -> Iterator[Service]:
-    with running_service(database_url, twilio_api) as running:
-        yield running
 
 
 class TestInbound:

@@ -198,10 +198,3 @@ def still_eligible(*, contact: Contact, campaign: Campaign, send_date: date) -> 
     if not campaign.age_min <= age <= campaign.age_max:
         return "age"
     return None
-
-
-def campaigns_running(*, session: Session) -> list[Campaign]:
-    """Return the campaigns that are sending."""
-    return list(
-        session.scalars(select(Campaign).where(col(Campaign.status) == CampaignStatus.RUNNING))
-    )

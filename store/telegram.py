@@ -52,15 +52,6 @@ def contact_by_chat(*, session: Session, chat_id: str) -> Contact | None:
     ).first()
 
 
-def chat_of_contact(*, session: Session, contact_id: int) -> str | None:
-    """Return the Telegram chat a citizen is linked to, if any."""
-    return session.scalars(
-        select(col(ContactChannel.address)).where(
-            col(ContactChannel.contact_id) == contact_id, col(ContactChannel.channel) == TELEGRAM
-        )
-    ).first()
-
-
 def link_contact(*, session: Session, contact_id: int, chat_id: str, now: datetime) -> None:
     """Link a chat to a citizen; the newest link wins for both the chat and the citizen."""
     session.execute(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.types import Step
 
@@ -83,10 +83,11 @@ def make_citizen(phone: str, rng: random.Random, b: Behaviour) -> Citizen:
     )
 
 
-def delay(rng: random.Random, *, late: bool = False) -> timedelta:
-    """How long a person takes to answer: minutes mostly, hours sometimes, days when late."""
-    if late:
-        return timedelta(days=rng.uniform(4.5, 8))
+def delay(rng: random.Random) -> timedelta:
+    """How long a person takes to answer: minutes mostly, hours sometimes.
+
+    Late answerers (`Behaviour.late_share`) answer only the reminder four days later instead.
+    """
     minutes = rng.lognormvariate(3.2, 1.1)  # median ~25 minutes, long tail into the evening
     return timedelta(minutes=min(minutes, 60 * 20))
 
@@ -146,8 +147,3 @@ def _first_answer(citizen: Citizen, kind: str, rng: random.Random) -> str | None
         "stop": lambda: rng.choice(STOP),
         "question": lambda: rng.choice(QUESTIONS),
     }[citizen.first]()
-
-
-def reply_time(now: datetime, rng: random.Random) -> datetime:
-    """When a reply to a message sent at `now` arrives."""
-    return now + delay(rng)

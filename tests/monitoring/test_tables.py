@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from itertools import count
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session
 
 from monitoring import AGE_BANDS, EDUCATION_GROUPS, AgeBand, EducationGroup, evaluation_tables
-from store.models import Campaign, MonitoringRecord, Municipality, Partner
+from store.models import Campaign, Municipality, Partner
+from tests.monitoring.rows import record
 
 T0 = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
-_KEYS = count(1)
 
 
 @dataclass(frozen=True)
@@ -40,36 +39,6 @@ def _campaign(session: Session, *, name: str, municipality_id: int, partner_name
     return campaign.id
 
 
-def _record(
-    session: Session,
-    *,
-    campaign_id: int,
-    age: int | None,
-    education: str | None,
-    municipality_code: str = "265",
-    municipal: str = "",
-    other: str = "",
-    gp_advice: bool = False,
-    further_course: bool = False,
-) -> None:
-    session.add(
-        MonitoringRecord(
-            citizen_key=f"k{next(_KEYS):06d}",
-            campaign_id=campaign_id,
-            channel="sms",
-            municipality_code=municipality_code,
-            health_check_date=date(2026, 5, 4),
-            age=age,
-            education=education,
-            referrals_municipal=municipal,
-            referrals_non_municipal=other,
-            gp_advice=gp_advice,
-            further_course=further_course,
-            created_at=T0,
-        )
-    )
-
-
 @pytest.fixture
 def campaigns(session: Session) -> Campaigns:
     """Health checks in Roskilde from two campaigns, and one in København."""
@@ -79,9 +48,9 @@ def campaigns(session: Session) -> Campaigns:
     assert roskilde.id is not None
     foa = _campaign(session, name="FOA", municipality_id=roskilde.id, partner_name="FOA")
     tre_f = _campaign(session, name="3F", municipality_id=roskilde.id, partner_name="3F")
-    _record(session, campaign_id=foa, age=39, education="grundskole", municipal="motion")
-    _record(session, campaign_id=foa, age=39, education="grundskole", gp_advice=True)
-    _record(
+    record(session, campaign_id=foa, age=39, education="grundskole", municipal="motion")
+    record(session, campaign_id=foa, age=39, education="grundskole", gp_advice=True)
+    record(
         session,
         campaign_id=foa,
         age=40,
@@ -90,13 +59,13 @@ def campaigns(session: Session) -> Campaigns:
         other="fitness",
         further_course=True,
     )
-    _record(session, campaign_id=foa, age=60, education="kort", other="  ", gp_advice=True)
-    _record(session, campaign_id=foa, age=61, education="lang", further_course=True)
-    _record(session, campaign_id=foa, age=16, education="anden")
-    _record(session, campaign_id=foa, age=None, education=None)
-    _record(session, campaign_id=foa, age=17, education=" Kort ")
-    _record(session, campaign_id=tre_f, age=45, education="master", municipal="kost")
-    _record(session, campaign_id=tre_f, age=50, education="kort", municipality_code="101")
+    record(session, campaign_id=foa, age=60, education="kort", other="  ", gp_advice=True)
+    record(session, campaign_id=foa, age=61, education="lang", further_course=True)
+    record(session, campaign_id=foa, age=16, education="anden")
+    record(session, campaign_id=foa, age=None, education=None)
+    record(session, campaign_id=foa, age=17, education=" Kort ")
+    record(session, campaign_id=tre_f, age=45, education="master", municipal="kost")
+    record(session, campaign_id=tre_f, age=50, education="kort", municipality_code="101")
     session.commit()
     return Campaigns(foa=foa, tre_f=tre_f)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
@@ -80,6 +81,18 @@ class Desk:
             return session.get_one(Booking, self.booking.id)
 
 
+@pytest.fixture
+def d(
+    client: TestClient,
+    runtime: Runtime,
+    updates: Updates,
+    telegram_api: FakeTelegram,
+    telegram: TelegramChannel,
+) -> Desk:
+    """A staff member's Telegram, with a booking notice on it."""
+    return desk(client, runtime, updates, telegram_api, telegram)
+
+
 def desk(
     client: TestClient,
     runtime: Runtime,
@@ -91,30 +104,14 @@ def desk(
 
 
 class TestBookingNotice:
-    def test_carries_mødt_and_udeblevet_for_the_booking(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-    ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
+    def test_carries_mødt_and_udeblevet_for_the_booking(self, d: Desk) -> None:
         assert d.booking.id is not None
         assert (d.notice.channel, d.notice.address) == ("telegram", str(CHAT))
         assert outbox.buttons_of(d.notice) == attendance_buttons(d.booking.id)
         assert d.shown["text"].startswith("Ny booking: ")
         assert d.labels() == ["Mødt", "Udeblevet"]
 
-    def test_before_the_conversation_nothing_is_recorded(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-    ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
+    def test_before_the_conversation_nothing_is_recorded(self, d: Desk) -> None:
         assert d.press("Mødt") == "Samtalen er ikke begyndt endnu."
         assert d.booking_now().status == BookingStatus.BOOKED
         assert d.labels() == ["Mødt", "Udeblevet"]
@@ -122,34 +119,18 @@ class TestBookingNotice:
 
 class TestNoShow:
     def test_udeblevet_records_the_no_show_and_offers_a_new_time(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-        clock: SimulatedClock,
+        self, d: Desk, clock: SimulatedClock
     ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
         d.after_the_conversation(clock)
         assert d.press("Udeblevet").startswith("✔ Udeblevet er registreret")
         assert d.booking_now().status == BookingStatus.NO_SHOW
         assert "Udeblevet er registreret" in d.shown["text"]
         assert d.labels() == []
-        assert scenario.outbox(runtime, kind="rebook_offer")  # to the citizen, by SMS
-        with Session(runtime.engine) as session:
+        assert scenario.outbox(d.runtime, kind="rebook_offer")  # to the citizen, by SMS
+        with Session(d.runtime.engine) as session:
             assert session.scalars(select(MonitoringRecord)).all() == []
 
-    def test_a_second_press_is_told_it_is_done(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-        clock: SimulatedClock,
-    ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
+    def test_a_second_press_is_told_it_is_done(self, d: Desk, clock: SimulatedClock) -> None:
         d.after_the_conversation(clock)
         assert d.booking.id is not None
         d.press("Udeblevet")
@@ -159,15 +140,8 @@ class TestNoShow:
 
 class TestOutcomeForm:
     def test_mødt_through_the_form_records_attended_and_the_outcome(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-        clock: SimulatedClock,
+        self, d: Desk, clock: SimulatedClock
     ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
         d.after_the_conversation(clock)
         d.press("Mødt")
         assert "Henvist til kommunale tilbud?" in d.shown["text"]
@@ -185,8 +159,8 @@ class TestOutcomeForm:
         assert d.press("Gem ✓") == "Udfaldet er gemt."
         assert d.booking_now().status == BookingStatus.ATTENDED
         assert "udfaldet er gemt" in d.shown["text"] and d.labels() == []
-        conversation_day = scenario.slot_start(runtime, d.booking).astimezone(COPENHAGEN).date()
-        with Session(runtime.engine) as session:
+        conversation_day = scenario.slot_start(d.runtime, d.booking).astimezone(COPENHAGEN).date()
+        with Session(d.runtime.engine) as session:
             record = session.scalars(select(MonitoringRecord)).one()
             follow_up = session.scalars(select(FollowUp)).one()
         assert record.referrals_municipal == "rygestop,motion"
@@ -194,20 +168,11 @@ class TestOutcomeForm:
         assert record.follow_up_date == conversation_day + timedelta(days=7)
         assert follow_up.due_at.astimezone(COPENHAGEN).date() >= record.follow_up_date
 
-    def test_shortest_path_no_referrals_no_course(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-        clock: SimulatedClock,
-    ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
+    def test_shortest_path_no_referrals_no_course(self, d: Desk, clock: SimulatedClock) -> None:
         d.after_the_conversation(clock)
         for label in ("Mødt", "Videre ▸", "Nej", "Nej", "Gem ✓"):
             d.press(label)
-        with Session(runtime.engine) as session:
+        with Session(d.runtime.engine) as session:
             record = session.scalars(select(MonitoringRecord)).one()
             assert session.scalars(select(FollowUp)).all() == []
         assert (record.referrals_municipal, record.gp_advice, record.further_course) == (
@@ -216,16 +181,7 @@ class TestOutcomeForm:
             False,
         )
 
-    def test_toggle_back_and_cancel(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-        clock: SimulatedClock,
-    ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
+    def test_toggle_back_and_cancel(self, d: Desk, clock: SimulatedClock) -> None:
         d.after_the_conversation(clock)
         d.press("Mødt")
         d.press("Kost")
@@ -263,19 +219,10 @@ class TestOutcomeForm:
 
 
 class TestWhoMayPress:
-    def test_only_linked_staff_of_the_municipality(
-        self,
-        client: TestClient,
-        runtime: Runtime,
-        updates: Updates,
-        telegram_api: FakeTelegram,
-        telegram: TelegramChannel,
-        clock: SimulatedClock,
-    ) -> None:
-        d = desk(client, runtime, updates, telegram_api, telegram)
+    def test_only_linked_staff_of_the_municipality(self, d: Desk, clock: SimulatedClock) -> None:
         d.after_the_conversation(clock)
         assert d.booking.id is not None
-        with Session(runtime.engine) as session:
+        with Session(d.runtime.engine) as session:
             lejre = StaffMember(
                 municipality_id=d.world.other_municipality.id or 0,
                 name="Lars",

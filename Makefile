@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit setup clean
+.PHONY: demo test lint typecheck unit soak setup clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# The reliability tests at full size (tests/reliability): 10,000 invitations, kills, races.
+soak: $(STAMP)
+	RECRUITBOT_SOAK=1 $(BIN)/pytest tests/reliability
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -92,7 +92,10 @@ _SAMPLE: dict[str, object] = dict.fromkeys(PLACEHOLDERS, "x") | {"age_min": 40, 
 # What a campaign's own invitation may refer to: the invitation's placeholders, nothing about times.
 INVITATION_PLACEHOLDERS = frozenset(
     {"sender", "first_name", "age_min", "age_max", "phone", "target_municipality"}
+    | {"telegram_bot", "telegram_code", "telegram_link"}
 )
+# The invitation placeholders that only work with a Telegram bot configured.
+TELEGRAM_PLACEHOLDERS = frozenset({"telegram_bot", "telegram_code", "telegram_link"})
 
 
 class FlowError(ValueError):
@@ -161,6 +164,16 @@ def fill_template(
     except (ValueError, KeyError, IndexError, AttributeError, TypeError):
         return None
     return text or None
+
+
+def uses_telegram(template: str | None) -> bool:
+    """Tell whether a campaign's template asks for the citizen's Telegram code, link or bot."""
+    if not template:
+        return False
+    try:
+        return bool(_placeholders(template) & TELEGRAM_PLACEHOLDERS)
+    except FlowError:
+        return False
 
 
 def _check_text(key: str, lang: str, template: object) -> str:

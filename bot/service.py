@@ -6,7 +6,7 @@ in the caller's transaction; the caller commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -15,10 +15,10 @@ from booking.bookings import SlotTakenError
 from bot import effects
 from bot.context import build_context
 from bot.engine import step
-from bot.flow import DEFAULT_FLOW, Flow
-from bot.types import ConversationState, Event, EventKind, Inbound, Step, Transition
+from bot.flow import DEFAULT_FLOW, Flow, uses_telegram
+from bot.types import ConversationState, Event, EventKind, Inbound, Step, TelegramInvite, Transition
 from scheduler.window import SendWindow
-from store import outbox
+from store import link_codes, outbox
 from store.models import Campaign, Contact, Conversation
 from store.types import ConversationStatus, Trigger
 
@@ -29,6 +29,7 @@ class Dialogue:
 
     window: SendWindow
     flow: Flow = DEFAULT_FLOW
+    telegram_bot: str = ""  # the bot's user name without "@"; "" when Telegram is off
 
 
 def start(
@@ -52,6 +53,7 @@ def start(
     )
     session.add(conversation)
     session.flush()
+    template = campaign.template_en if state.lang == "en" else campaign.template_da
     advance(
         session=session,
         dialogue=dialogue,
@@ -59,8 +61,24 @@ def start(
         inbound=Event(EventKind.INVITE),
         now=now,
         trigger=Trigger.SCHEDULED,
+        telegram=_telegram_invite(
+            session=session, dialogue=dialogue, contact_id=contact.id, template=template, now=now
+        ),
     )
     return conversation
+
+
+def _telegram_invite(
+    *, session: Session, dialogue: Dialogue, contact_id: int, template: str | None, now: datetime
+) -> TelegramInvite | None:
+    """Issue the citizen's Telegram code only when the invitation shows it and a bot exists."""
+    if not dialogue.telegram_bot or not uses_telegram(template):
+        return None
+    code = link_codes.link_code_for_contact(session=session, contact_id=contact_id, now=now)
+    bot = dialogue.telegram_bot
+    return TelegramInvite(
+        bot="@" + bot, code=code, link=link_codes.start_link(bot_username=bot, code=code)
+    )
 
 
 def advance(
@@ -71,8 +89,12 @@ def advance(
     inbound: Inbound,
     now: datetime,
     trigger: Trigger,
+    telegram: TelegramInvite | None = None,
 ) -> Transition:
-    """Run one step of the engine on a stored conversation and apply the result."""
+    """Run one step of the engine on a stored conversation and apply the result.
+
+    `telegram` is what the invitation can say about continuing on Telegram.
+    """
     contact = session.get_one(Contact, conversation.contact_id)
     campaign = session.get_one(Campaign, conversation.campaign_id)
 
@@ -85,6 +107,8 @@ def advance(
             now=now,
             window=dialogue.window,
         )
+        if telegram is not None:
+            ctx = replace(ctx, telegram=telegram)
         transition = step(state, event, now, ctx, dialogue.flow)
         effects.apply(
             session=session,

@@ -99,6 +99,15 @@ class SlotOffer:
 
 
 @dataclass(frozen=True)
+class TelegramInvite:
+    """What an invitation can say about continuing on Telegram."""
+
+    bot: str  # "@name"
+    code: str  # the citizen's one-time code, e.g. "K7M3Q9TX"
+    link: str  # https://t.me/<bot>?start=<code>
+
+
+@dataclass(frozen=True)
 class Context:
     """Facts the service loads for one step; the engine reads nothing else."""
 
@@ -118,6 +127,9 @@ class Context:
     # (bot.flow.INVITATION_PLACEHOLDERS). A template that can't be filled in falls back to the
     # flow's invitation; so does repeating the invitation after ENGLISH / DANSK.
     invitation_template: str | None = None
+    # The Telegram bot, the citizen's one-time code and t.me link for it: only for an invitation
+    # whose template asks for them.
+    telegram: TelegramInvite | None = None
 
 
 # ---------------------------------------------------------------- state

@@ -51,13 +51,17 @@ def usable_window(*, session: Session, campaign: Campaign, base: SendWindow) -> 
         raise CampaignInputError(str(error)) from error
 
 
-def check_sendable(*, campaign: Campaign) -> None:
-    """Raise CampaignInputError if a template breaks a rule (sender, STOP, links, placeholders)."""
+def check_sendable(*, campaign: Campaign, telegram_bot: str = "") -> None:
+    """Raise CampaignInputError if a template breaks a rule (sender, STOP, links, placeholders).
+
+    `telegram_bot` is the bot this service runs ("" for none), for {telegram_code} and kin.
+    """
     try:
         check_templates(
             (("da", campaign.template_da), ("en", campaign.template_en)),
             sender=campaign.sender,
             allow_links=campaign.allow_links,
+            telegram_bot=telegram_bot,
         )
     except TemplateRefusedError as error:
         raise CampaignInputError(f"template refused: {error}") from error
@@ -70,12 +74,17 @@ def first_send_date(*, campaign: Campaign, now: datetime, window: CampaignWindow
 
 
 def launch(
-    *, session: Session, campaign: Campaign, now: datetime, window: SendWindow
+    *,
+    session: Session,
+    campaign: Campaign,
+    now: datetime,
+    window: SendWindow,
+    telegram_bot: str = "",
 ) -> LaunchResult:
     """Target the list on the first send date and queue one pending invitation per person."""
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}, not a draft")
-    check_sendable(campaign=campaign)
+    check_sendable(campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
     ids = session.scalars(targeting_query(campaign=campaign, send_date=send_date, now=now)).all()

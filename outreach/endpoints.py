@@ -152,6 +152,7 @@ def preview_campaign(
         window=services.window,
         price_per_segment=extra.price_per_segment,
         flow=extra.flow,
+        telegram_bot=services.dialogue.telegram_bot,
     )
 
 
@@ -162,7 +163,11 @@ def launch_campaign(
     """Target the list and queue the invitations; pacing releases them day by day."""
     campaign = _visible(session, principal, campaign_id)
     result = campaigns.launch(
-        session=session, campaign=campaign, now=services.clock.now(), window=services.window
+        session=session,
+        campaign=campaign,
+        now=services.clock.now(),
+        window=services.window,
+        telegram_bot=services.dialogue.telegram_bot,
     )
     return LaunchPublic(
         campaign=_public(session, campaign),

@@ -16,7 +16,15 @@ from sqlmodel import Session, col
 
 from bot.engine import step
 from bot.flow import DEFAULT_FLOW, Flow
-from bot.types import Context, ConversationState, Event, EventKind, Language, Step
+from bot.types import (
+    Context,
+    ConversationState,
+    Event,
+    EventKind,
+    Language,
+    Step,
+    TelegramInvite,
+)
 from outreach.campaigns import check_sendable, first_send_date, usable_window
 from outreach.pacing import PacingPolicy, free_slots
 from outreach.schemas import PreviewPublic, SamplePublic, TemplatePublic
@@ -31,12 +39,14 @@ from outreach.targeting import (
 from outreach.templates import encode, non_gsm_characters
 from outreach.windows import CampaignWindow
 from scheduler.window import SendWindow
+from store.link_codes import start_link
 from store.models import Campaign, Contact, Municipality
 
 LANGS: tuple[Language, ...] = ("da", "en")
 SAMPLE_SIZE = 5
 LONG_SEGMENTS = 2  # the flow's own texts keep to two segments; more is worth a warning
 SUMMER_WEEKS = range(27, 32)  # ISO weeks 27–31
+SAMPLE_CODE = "K7M3Q9TX"  # shaped like store.link_codes' codes: 8 of its alphabet
 MAX_PLAN_DAYS = 260  # a year of working days: beyond that the plan says "unknown"
 
 
@@ -49,15 +59,18 @@ def preview(
     price_per_segment: float,
     flow: Flow = DEFAULT_FLOW,
     policy: PacingPolicy | None = None,
+    telegram_bot: str = "",
 ) -> PreviewPublic:
     """Preview the campaign as a launch now would run it; a refused template raises."""
     assert campaign.id is not None
     policy = policy or PacingPolicy()
-    check_sendable(campaign=campaign)
+    check_sendable(campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
     counts = count_buckets(session=session, campaign=campaign, send_date=send_date, now=now)
-    renderer = _Renderer(session=session, campaign=campaign, flow=flow, now=now)
+    renderer = _Renderer(
+        session=session, campaign=campaign, flow=flow, now=now, telegram_bot=telegram_bot
+    )
     recipients = _recipients(session=session, campaign=campaign, send_date=send_date, now=now)
     templates = [renderer.report(lang, recipients, price=price_per_segment) for lang in LANGS]
     # The slots as pacing will see them on the first day it can send.
@@ -118,9 +131,21 @@ def _recipients(
 class _Renderer:
     """Render the invitation exactly as the engine would for one person."""
 
-    def __init__(self, *, session: Session, campaign: Campaign, flow: Flow, now: datetime) -> None:
+    def __init__(
+        self, *, session: Session, campaign: Campaign, flow: Flow, now: datetime, telegram_bot: str
+    ) -> None:
         self.campaign, self.flow, self.now = campaign, flow, now
         self.target = session.get_one(Municipality, campaign.municipality_id).name
+        # Every code has the same length and alphabet, so a sample one costs what a real one does.
+        self.telegram = (
+            TelegramInvite(
+                bot="@" + telegram_bot,
+                code=SAMPLE_CODE,
+                link=start_link(bot_username=telegram_bot, code=SAMPLE_CODE),
+            )
+            if telegram_bot
+            else None
+        )
 
     def template(self, lang: Language) -> str | None:
         return self.campaign.template_en if lang == "en" else self.campaign.template_da
@@ -134,6 +159,7 @@ class _Renderer:
             target_municipality=self.target,
             phone_number=self.campaign.help_phone,
             invitation_template=self.template(lang),
+            telegram=self.telegram,
         )
         state = ConversationState(step=Step.INVITED, lang=lang)
         transition = step(state, Event(EventKind.INVITE), self.now, ctx, self.flow)

@@ -33,7 +33,11 @@ PLACEHOLDERS: dict[str, str] = {
     "age_min": "the lower end of the age band, e.g. 40",
     "age_max": "the upper end of the age band, e.g. 60",
     "target_municipality": "the campaign's municipality, e.g. Roskilde",
+    "telegram_bot": "the Telegram bot's name with @, e.g. @sundhed_roskilde_bot",
+    "telegram_code": "the citizen's one-time code for the Telegram bot, e.g. K7M3Q9TX",
+    "telegram_link": "a t.me link that opens the bot with the code (a link: allow links)",
 }
+TELEGRAM_PLACEHOLDERS = frozenset({"telegram_bot", "telegram_code", "telegram_link"})
 
 STOP_WORD = re.compile(r"\bSTOP\b", re.IGNORECASE)
 _TLDS = "dk|com|net|org|eu|info|nu|io|se|no|de|gov|ly|me|co"
@@ -115,11 +119,36 @@ def placeholder_problems(text: str) -> list[str]:
     return problems
 
 
-def template_problems(text: str, *, sender: str, allow_links: bool) -> list[str]:
+def telegram_problems(text: str, *, telegram_bot: str, allow_links: bool) -> list[str]:
+    """Return what is wrong with the template's Telegram placeholders, if it has any."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return []  # placeholder_problems reports the braces
+    used = sorted(names & TELEGRAM_PLACEHOLDERS)
+    problems: list[str] = []
+    if used and not telegram_bot:
+        shown = ", ".join(f"{{{name}}}" for name in used)
+        problems.append(
+            f"uses {shown}, but this service has no Telegram bot: set "
+            "RECRUITBOT_TELEGRAM_BOT_TOKEN and RECRUITBOT_TELEGRAM_BOT_USERNAME"
+        )
+    if "telegram_link" in names and not allow_links:
+        problems.append(
+            "uses {telegram_link}, which is a link: allow links on the campaign, or write "
+            "{telegram_bot} and {telegram_code} instead"
+        )
+    return problems
+
+
+def template_problems(
+    text: str, *, sender: str, allow_links: bool, telegram_bot: str = ""
+) -> list[str]:
     """Return every rule the template breaks, as sentences a coordinator can act on."""
     if not text.strip():
         return ["is empty"]
     problems = placeholder_problems(text)
+    problems += telegram_problems(text, telegram_bot=telegram_bot, allow_links=allow_links)
     names_sender = "{sender}" in text or bool(
         sender.strip() and sender.casefold() in text.casefold()
     )
@@ -143,7 +172,11 @@ def template_problems(text: str, *, sender: str, allow_links: bool) -> list[str]
 
 
 def check_templates(
-    templates: Iterable[tuple[str, str | None]], *, sender: str, allow_links: bool
+    templates: Iterable[tuple[str, str | None]],
+    *,
+    sender: str,
+    allow_links: bool,
+    telegram_bot: str = "",
 ) -> None:
     """Raise TemplateRefusedError naming every problem of every template that is set."""
     problems: list[str] = []
@@ -151,7 +184,9 @@ def check_templates(
         if text is None:
             continue
         name = LANGUAGE_NAMES.get(lang, lang)
-        found = template_problems(text, sender=sender, allow_links=allow_links)
+        found = template_problems(
+            text, sender=sender, allow_links=allow_links, telegram_bot=telegram_bot
+        )
         problems.extend(f"the {name} template {problem}" for problem in found)
     if problems:
         raise TemplateRefusedError(problems)

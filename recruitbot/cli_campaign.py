@@ -268,6 +268,7 @@ def preview_(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
             window=runtime.window,
             price_per_segment=runtime.settings.sms_segment_price_dkk,
             flow=runtime.dialogue.flow,
+            telegram_bot=runtime.dialogue.telegram_bot,
         )
     view.print_preview(result, as_json=as_json, console=console)
 
@@ -284,7 +285,11 @@ def launch(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
     result = _act(
         campaign_id,
         lambda rt, s, c: campaigns.launch(
-            session=s, campaign=c, now=rt.clock.now(), window=rt.window
+            session=s,
+            campaign=c,
+            now=rt.clock.now(),
+            window=rt.window,
+            telegram_bot=rt.dialogue.telegram_bot,
         ),
     )
     if as_json:

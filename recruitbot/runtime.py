@@ -34,7 +34,9 @@ class Runtime:
     ticker: Ticker = field(init=False)
 
     def __post_init__(self) -> None:
-        self.dialogue = Dialogue(window=self.window)
+        # A bot is named in invitations only when it runs: a token and a user name are set.
+        bot = self.settings.telegram_bot_username if self.settings.telegram_bot_token else ""
+        self.dialogue = Dialogue(window=self.window, telegram_bot=bot)
         self.ticker = Ticker(
             engine=self.engine,
             clock=self.clock,

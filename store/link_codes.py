@@ -89,10 +89,6 @@ def redeem(*, session: Session, code: str, now: datetime) -> LinkCode | None:
     return None if used_id is None else session.get(LinkCode, used_id)
 
 
-def telegram_placeholders(
-    *, session: Session, contact_id: int, bot_username: str, now: datetime
-) -> dict[str, str]:
-    """Return `{telegram_code}` and `{telegram_link}` for an invitation to one citizen."""
-    code = link_code_for_contact(session=session, contact_id=contact_id, now=now)
-    link = f"https://t.me/{bot_username.removeprefix('@')}?start={code}" if bot_username else ""
-    return {"telegram_code": code, "telegram_link": link}
+def start_link(*, bot_username: str, code: str) -> str:
+    """Return the t.me link that opens the bot and sends it `/start CODE`."""
+    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"

@@ -38,6 +38,9 @@ def values(ctx: Context, **extra: str) -> dict[str, object]:
         "choices": "",
         "when": "",
         "place": "",
+        "telegram_bot": ctx.telegram.bot if ctx.telegram else "",
+        "telegram_code": ctx.telegram.code if ctx.telegram else "",
+        "telegram_link": ctx.telegram.link if ctx.telegram else "",
     }
     return filled | {name: gsm_safe(value) for name, value in extra.items()}
 

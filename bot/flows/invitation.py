@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.flow import Flow, fill_template, tidy
+from bot.flow import Flow, fill_template, tidy, uses_telegram
 from bot.flows import screening
 from bot.flows.common import close_effect, closed_state, confused, read, say, stay, values
 from bot.interpret import Expect, Intent
@@ -29,7 +29,9 @@ def invitation(state: ConversationState, ctx: Context, flow: Flow, kind: Message
 def campaign_invitation(state: ConversationState, ctx: Context, flow: Flow) -> Outbound:
     """Write the campaign's own invitation if it has one that can be filled in, else the flow's."""
     template = ctx.invitation_template or ""
-    filled = fill_template(template, values(ctx)) if template.strip() else None
+    # Without a code to give (no bot configured now) a Telegram line would read "koden ."
+    usable = template.strip() and (ctx.telegram or not uses_telegram(template))
+    filled = fill_template(template, values(ctx)) if usable else None
     text = tidy(gsm_safe(filled)) if filled else ""
     if text:
         return Outbound(kind=MessageKind.INVITATION, text=text)

@@ -34,6 +34,7 @@ from bot.types import (
     ScreenedOut,
     Screening,
     Step,
+    TelegramInvite,
     Transition,
 )
 
@@ -268,6 +269,18 @@ class TestInvitation:
     )
     def test_a_template_that_cannot_be_filled_in_falls_back(self, template: str) -> None:
         ctx = make_ctx(invitation_template=template)
+        text = happen(ConversationState(), EventKind.INVITE, ctx).outbound[0].text
+        assert text == happen(ConversationState(), EventKind.INVITE).outbound[0].text
+
+    def test_the_template_gives_the_telegram_code(self) -> None:
+        telegram = TelegramInvite(bot="@sundhed_bot", code="K7M3Q9TX", link="https://t.me/x")
+        template = "Hej {first_name}! Skriv til {telegram_bot} med koden {telegram_code}."
+        ctx = make_ctx(invitation_template=template, telegram=telegram)
+        text = happen(ConversationState(), EventKind.INVITE, ctx).outbound[0].text
+        assert text == "Hej Anna! Skriv til @sundhed_bot med koden K7M3Q9TX."
+
+    def test_a_telegram_template_without_a_code_falls_back(self) -> None:
+        ctx = make_ctx(invitation_template="Hej {first_name}! Koden er {telegram_code}.")
         text = happen(ConversationState(), EventKind.INVITE, ctx).outbound[0].text
         assert text == happen(ConversationState(), EventKind.INVITE).outbound[0].text
 

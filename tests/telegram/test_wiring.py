@@ -72,13 +72,16 @@ class TestLinkCodes:
     def test_what_is_not_shaped_like_a_code(self, text: str) -> None:
         assert not link_codes.looks_like_code(text)
 
-    def test_placeholders_for_an_invitation(self, session: Session) -> None:
+    def test_a_citizen_code_links_once(self, session: Session) -> None:
         world = make_world(session)
         contact = add_contact(session, world, phone="+4520000010")
         assert contact.id is not None
-        values = link_codes.telegram_placeholders(
-            session=session, contact_id=contact.id, bot_username="@sundhed_bot", now=MONDAY
-        )
-        code = values["telegram_code"]
-        assert values["telegram_link"] == f"https://t.me/sundhed_bot?start={code}"
-        assert link_codes.redeem(session=session, code=code, now=MONDAY) is not None
+        code = link_codes.link_code_for_contact(session=session, contact_id=contact.id, now=MONDAY)
+        assert link_codes.looks_like_code(code)
+        row = link_codes.redeem(session=session, code=code, now=MONDAY)
+        assert row is not None and row.target_id == contact.id
+        assert link_codes.redeem(session=session, code=code, now=MONDAY) is None
+
+    def test_the_start_link_opens_the_bot_with_the_code(self) -> None:
+        link = link_codes.start_link(bot_username="@sundhed_bot", code="K7M3Q9TX")
+        assert link == "https://t.me/sundhed_bot?start=K7M3Q9TX"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 Button = tuple[str, str]  # (label, callback data); data that is an http(s) URL makes a link
 Buttons = tuple[tuple[Button, ...], ...]  # rows of buttons under a message
@@ -62,4 +63,21 @@ class Channel(Protocol):
 
     def send(self, message: OutgoingMessage) -> Receipt:
         """Hand the message to the provider, or raise a Channel*Error."""
+        ...
+
+
+@runtime_checkable
+class Settling(Protocol):
+    """A channel whose provider can say what it accepted: an unknown outcome is asked, not resent.
+
+    A send's outcome is unknown when the process died after the provider accepted the message,
+    or the connection dropped before its answer. Twilio has no idempotency key, so sending again
+    could reach the citizen twice; its Messages API can be asked instead.
+    """
+
+    def accepted_like(self, message: OutgoingMessage, *, since: datetime) -> list[str]:
+        """Return the provider's ids of messages like this one accepted since then, oldest first.
+
+        Raise ChannelTemporaryError when the provider cannot be asked now.
+        """
         ...

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import Enum
 
 import requests
@@ -25,6 +26,11 @@ log = structlog.get_logger(__name__)
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 # Where Twilio posts delivery reports; the webhook router serves it.
 STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+# How many of a number's newest messages a lookup reads: far more than we send one person
+# while an outcome is unknown (a lease, or a few back-off minutes).
+LOOKUP_LIMIT = 50
+# Twilio's clock and ours may differ a little; a lookup reaches back this much further.
+CLOCK_SKEW = timedelta(minutes=2)
 
 OPTED_OUT_CODE = 21610
 UNREACHABLE_CODES = frozenset({30003, 30004, 30005, 30006})
@@ -199,6 +205,25 @@ class TwilioChannel:
             )
             raise ChannelTemporaryError(f"twilio not reachable: {type(error).__name__}") from error
         return Receipt(provider_id=str(created.sid), status="sent")
+
+    def accepted_like(self, message: OutgoingMessage, *, since: datetime) -> list[str]:
+        """Ask Twilio which messages with this number and text it accepted since then."""
+        self._limiter.wait()
+        try:
+            found = self._client.messages.list(to=message.address, limit=LOOKUP_LIMIT)
+        except (TwilioException, requests.RequestException) as error:
+            log.warning("twilio.lookup.failed", message_id=message.message_id)
+            raise ChannelTemporaryError(f"twilio lookup failed: {type(error).__name__}") from error
+        earliest = since - CLOCK_SKEW
+        same = [
+            resource
+            for resource in found
+            if resource.body == message.text
+            and resource.date_created is not None
+            and resource.date_created >= earliest
+        ]
+        same.sort(key=lambda resource: (resource.date_created, str(resource.sid)))
+        return [str(resource.sid) for resource in same]
 
     def status_callback(self, message_id: int) -> str | None:
         """Return the URL Twilio reports this message's delivery to."""

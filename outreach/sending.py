@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from channels.port import (
@@ -16,6 +17,7 @@ from channels.port import (
     ChannelTemporaryError,
     OutgoingMessage,
     Receipt,
+    Settling,
 )
 from outreach import optout
 from scheduler.window import SendWindow
@@ -42,6 +44,17 @@ class SendReport:
     sent: int = 0
     errored: int = 0
     failed: int = 0
+    settled: int = 0  # of `sent`: found accepted by the provider after an unknown outcome
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """What the sender needs of a claimed message once its transaction is closed."""
+
+    outgoing: OutgoingMessage
+    channel: str
+    attempts: int  # this attempt included
+    created_at: datetime
 
 
 def send_batch(
@@ -51,35 +64,77 @@ def send_batch(
     window: SendWindow,
     now: datetime,
     limit: int,
+    lease: timedelta = LEASE,
 ) -> SendReport:
-    """Claim a batch, hand each message to its channel, record each outcome."""
+    """Claim a batch, hand each message to its channel, record each outcome.
+
+    A message tried before may have reached the provider without our knowing (the process died,
+    the answer was lost): where the channel can be asked (`Settling`), it is asked first, and a
+    message it already accepted is recorded as sent instead of being sent again.
+    """
     with unit_of_work(engine) as session:
         claimed = outbox.claim_batch(
-            session=session, now=now, window_open=window.is_open(now), limit=limit, lease=LEASE
+            session=session, now=now, window_open=window.is_open(now), limit=limit, lease=lease
         )
-        work = [
-            (m.id, m.channel, m.address, m.text, m.attempts, outbox.buttons_of(m), m.trigger)
-            for m in claimed
-        ]
-    counts = {"sent": 0, "errored": 0, "failed": 0}
-    for message_id, channel_name, address, text, attempts, buttons, trigger in work:
-        assert message_id is not None
-        outgoing = OutgoingMessage(
-            message_id=message_id,
-            address=address,
-            text=text,
-            buttons=buttons,
-            expires_in=_expires_in(window=window, now=now)
-            if trigger == Trigger.SCHEDULED
-            else None,
-        )
-        result = _deliver(channels.get(channel_name), outgoing)
-        with unit_of_work(engine) as session:
-            message = session.get_one(Message, message_id)
-            counts[
-                _record(session=session, message=message, result=result, attempts=attempts, now=now)
-            ] += 1
+        work = [_claimed(message, window=window, now=now) for message in claimed]
+    counts = {"sent": 0, "errored": 0, "failed": 0, "settled": 0}
+    for item in work:
+        channel = channels.get(item.channel)
+        settled = _settle(engine=engine, channel=channel, item=item)
+        result = settled if settled is not None else _deliver(channel, item.outgoing)
+        try:
+            outcome = _record_in_own_transaction(engine=engine, item=item, result=result, now=now)
+        except IntegrityError:
+            # Another sender settled a twin message onto the same provider id a moment ago.
+            retry = ChannelTemporaryError("settled twice at once: ask the provider again")
+            outcome = _record_in_own_transaction(engine=engine, item=item, result=retry, now=now)
+        counts[outcome] += 1
+        counts["settled"] += isinstance(settled, Receipt) and outcome == "sent"
     return SendReport(**counts)
+
+
+def _record_in_own_transaction(
+    *, engine: Engine, item: _Claimed, result: Outcome, now: datetime
+) -> str:
+    with unit_of_work(engine) as session:
+        message = session.get_one(Message, item.outgoing.message_id)
+        return _record(
+            session=session, message=message, result=result, attempts=item.attempts, now=now
+        )
+
+
+def _claimed(message: Message, *, window: SendWindow, now: datetime) -> _Claimed:
+    assert message.id is not None
+    scheduled = message.trigger == Trigger.SCHEDULED
+    outgoing = OutgoingMessage(
+        message_id=message.id,
+        address=message.address,
+        text=message.text,
+        buttons=outbox.buttons_of(message),
+        expires_in=_expires_in(window=window, now=now) if scheduled else None,
+    )
+    return _Claimed(outgoing, message.channel, message.attempts, message.created_at)
+
+
+def _settle(*, engine: Engine, channel: Channel | None, item: _Claimed) -> Outcome | None:
+    """Ask the provider about an earlier attempt; None: it has not got the message, send it."""
+    if item.attempts <= 1 or not isinstance(channel, Settling):
+        return None
+    try:
+        candidates = channel.accepted_like(item.outgoing, since=item.created_at)
+    except ChannelTemporaryError as error:
+        return error  # can't tell now: wait and ask again, never send blind
+    if not candidates:
+        return None
+    with unit_of_work(engine) as session:
+        taken = outbox.provider_ids_taken(
+            session=session, channel=item.channel, provider_ids=candidates
+        )
+    free = [sid for sid in candidates if sid not in taken]
+    if not free:
+        return None
+    log.info("message.settled", message_id=item.outgoing.message_id, attempts=item.attempts)
+    return Receipt(provider_id=free[0], status="sent")
 
 
 def _deliver(channel: Channel | None, outgoing: OutgoingMessage) -> Outcome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -43,6 +44,7 @@ class Runtime:
             dialogue=self.dialogue,
             channels=self.channels,
             batch=self.settings.sender_batch,
+            lease=timedelta(seconds=self.settings.sender_lease_seconds),
         )
 
     @property

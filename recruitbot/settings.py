@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # from your provider's price list for Danish numbers.
     sms_segment_price_dkk: float = Field(default=0.35, ge=0)
     sender_batch: int = 200
+    # How long a claimed message is left to its sender before another may take it over (the
+    # first died); then its provider is asked whether it arrived. Far above a send's timeout.
+    sender_lease_seconds: int = Field(default=600, ge=5)
     log_level: str = "INFO"
     log_json: bool = False
     # SMS through Twilio (channel = "twilio"); see docs/twilio.md.

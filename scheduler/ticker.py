@@ -14,7 +14,7 @@ from bot.service import Dialogue
 from channels.port import Channel
 from outreach import invitations
 from outreach.pacing import PacingPolicy, release_waves
-from outreach.sending import send_batch
+from outreach.sending import LEASE, send_batch
 from scheduler import jobs
 from scheduler.clock import Clock
 from store.db import unit_of_work
@@ -42,6 +42,7 @@ class Ticker:
     dialogue: Dialogue
     channels: Mapping[str, Channel]
     batch: int = 200
+    lease: timedelta = LEASE
     pacing: PacingPolicy = field(default_factory=PacingPolicy)
 
     def tick(self) -> TickReport:
@@ -59,6 +60,7 @@ class Ticker:
                 window=self.dialogue.window,
                 now=self.clock.now(),
                 limit=self.batch,
+                lease=self.lease,
             )
             handled = report.sent + report.errored + report.failed
             sent += report.sent

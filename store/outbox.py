@@ -210,6 +210,20 @@ def by_provider_id(*, session: Session, channel: str, provider_id: str) -> Messa
     ).first()
 
 
+def provider_ids_taken(
+    *, session: Session, channel: str, provider_ids: Sequence[str]
+) -> set[str]:
+    """Return which of these provider ids an outbound message of ours already carries."""
+    found = session.scalars(
+        select(col(Message.provider_id)).where(
+            col(Message.channel) == channel,
+            col(Message.direction) == Direction.OUT,
+            col(Message.provider_id).in_(provider_ids),
+        )
+    ).all()
+    return {provider_id for provider_id in found if provider_id is not None}
+
+
 def for_contact(*, session: Session, contact_id: int) -> Sequence[Message]:
     """Return one contact's messages in time order."""
     return session.scalars(

@@ -119,3 +119,105 @@ class TestSenderWithTwilio:
         send(engine, twilio_api)
         failed = stored(engine, message)
         assert (failed.status, failed.error) == (MessageStatus.FAILED, "twilio 21211: invalid To")
+
+
+class TestUnknownOutcomes:
+    """A send whose outcome is unknown is settled by asking Twilio, never by sending blind."""
+
+    def test_accepted_then_dropped_is_found_not_sent_again(
+        self, engine: Engine, twilio_api: TwilioApiFake
+    ) -> None:
+        twilio_api.clock = lambda: NOON
+        _, message = queue_to(engine)
+        twilio_api.then(Drop(accepted=True))
+        send(engine, twilio_api)
+        assert stored(engine, message).status == MessageStatus.ERRORED
+        [sid] = twilio_api.messages
+        send(engine, twilio_api, at=timedelta(minutes=1))
+        settled = stored(engine, message)
+        assert (settled.status, settled.provider_id, settled.attempts) == ("sent", sid, 2)
+        assert len(twilio_api.created()) == 1
+        assert [r.method for r in twilio_api.requests] == ["POST", "GET"]
+
+    def test_dropped_before_twilio_took_it_is_sent_again(
+        self, engine: Engine, twilio_api: TwilioApiFake
+    ) -> None:
+        twilio_api.clock = lambda: NOON
+        _, message = queue_to(engine)
+        twilio_api.then(Drop())
+        send(engine, twilio_api)
+        send(engine, twilio_api, at=timedelta(minutes=1))
+        assert stored(engine, message).status == MessageStatus.SENT
+        assert len(twilio_api.created()) == 1
+        assert [r.method for r in twilio_api.requests] == ["POST", "GET", "POST"]
+
+    def test_a_sender_that_died_after_twilio_took_it_is_settled_after_the_lease(
+        self, engine: Engine, twilio_api: TwilioApiFake
+    ) -> None:
+        twilio_api.clock = lambda: NOON
+        contact, message = queue_to(engine)
+        with Session(engine) as session:  # the dead sender's claim, committed before it sent
+            claimed = outbox.claim_batch(
+                session=session, now=NOON, window_open=True, limit=10, lease=timedelta(minutes=10)
+            )
+            assert [m.id for m in claimed] == [message.id]
+            session.commit()
+        time = FakeTime()
+        sid = (
+            TwilioChannel(config(twilio_api), clock=time.clock, sleep=time.sleep)
+            ._client.messages.create(to=contact.phone, from_="+4570203040", body="Hej Anne")
+            .sid
+        )
+        send(engine, twilio_api, at=timedelta(minutes=5))
+        assert stored(engine, message).status == MessageStatus.SENDING  # the lease still holds
+        send(engine, twilio_api, at=timedelta(minutes=11))
+        assert (stored(engine, message).status, stored(engine, message).provider_id) == (
+            "sent",
+            sid,
+        )
+        assert len(twilio_api.created()) == 1
+
+    def test_twins_get_one_twilio_message_each(
+        self, engine: Engine, twilio_api: TwilioApiFake
+    ) -> None:
+        twilio_api.clock = lambda: NOON
+        contact, first = queue_to(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            second = outbox.queue(
+                session=session,
+                channel="twilio",
+                address=contact.phone,
+                kind="question",
+                trigger=Trigger.REPLY,
+                text="Hej Anne",
+                now=NOON,
+                contact_id=contact.id,
+            )
+            session.commit()
+        twilio_api.then(Drop(accepted=True), Drop(accepted=False))
+        send(engine, twilio_api)
+        send(engine, twilio_api, at=timedelta(minutes=1))
+        assert {stored(engine, m).status for m in (first, second)} == {MessageStatus.SENT}
+        assert stored(engine, first).provider_id != stored(engine, second).provider_id
+        assert len(twilio_api.created()) == 2  # one settled, one sent: each text reaches them once
+
+    def test_when_twilio_cannot_be_asked_nothing_is_sent(
+        self, engine: Engine, twilio_api: TwilioApiFake
+    ) -> None:
+        twilio_api.clock = lambda: NOON
+        _, message = queue_to(engine)
+        twilio_api.then(Drop())
+        send(engine, twilio_api)
+        channel = TwilioChannel(
+            config(twilio_api, api_base_url="http://127.0.0.1:9"), sleep=lambda _: None
+        )
+        send_batch(
+            engine=engine,
+            channels={"twilio": channel},
+            window=WINDOW,
+            now=NOON + timedelta(minutes=1),
+            limit=10,
+        )
+        asked = stored(engine, message)
+        assert asked.status == MessageStatus.ERRORED and "lookup" in (asked.error or "")
+        assert twilio_api.created() == []

@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,7 +56,12 @@ class Delay:
 
 @dataclass(frozen=True)
 class Drop:
-    """Read the request, then close the connection without an answer."""
+    """Read the request, then close the connection without an answer.
+
+    With `accepted`, the message is created first: Twilio took it, and the answer was lost.
+    """
+
+    accepted: bool = False
 
 
 Behaviour = TwilioError | Delay | Drop
@@ -89,6 +94,8 @@ class TwilioApiFake:
     forms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # Twilio's own clock, for `date_created`; a test on simulated time sets it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _script: deque[Behaviour] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -118,6 +125,8 @@ class TwilioApiFake:
             return self._create(match.group(1), headers, form)
         if method == "GET" and (match := MESSAGE.fullmatch(path)):
             return self._fetch(match.group(1), match.group(2), headers)
+        if method == "GET" and (match := MESSAGES.fullmatch(path)):
+            return self._list(match.group(1), headers, dict(parse_qsl(urlsplit(target).query)))
         return self._broken([f"{method} {path} is not an endpoint of the fake"], status=404)
 
     def _create(
@@ -133,6 +142,8 @@ class TwilioApiFake:
             return refused
         behaviour = self._next()
         if isinstance(behaviour, Drop):
+            if behaviour.accepted:
+                self._store(account, form)
             return Reply(drop=True)
         if isinstance(behaviour, TwilioError):
             return _error(behaviour.code, behaviour.status, behaviour.message)
@@ -151,6 +162,38 @@ class TwilioApiFake:
         if resource is None:
             return _error(20404, 404, "The requested resource was not found")
         return Reply(status=200, body=resource)
+
+    def _list(self, account: str, headers: Mapping[str, str], query: dict[str, str]) -> Reply:
+        """Read messages newest first, filtered by To and From, one page of PageSize."""
+        problems = (
+            []
+            if self.contract is None
+            else self.contract.check_list(account_sid=account, query=query)
+        )
+        if (refused := self._refused(problems, account, headers)) is not None:
+            return refused
+        with self._lock:
+            found = [
+                resource
+                for resource in reversed(self.messages.values())
+                if all(
+                    resource[key.lower()] == query[key] for key in ("To", "From") if key in query
+                )
+            ]
+        size = int(query.get("PageSize", "50"))
+        uri = f"/2010-04-01/Accounts/{account}/Messages.json?PageSize={size}&Page=0"
+        page = {
+            "end": max(0, min(size, len(found)) - 1),
+            "first_page_uri": uri,
+            "next_page_uri": None,  # one page is all a lookup of ours reads
+            "page": 0,
+            "page_size": size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": uri,
+            "messages": found[:size],
+        }
+        return Reply(status=200, body=page)
 
     def _refused(
         self, problems: list[str], account: str, headers: Mapping[str, str]
@@ -178,7 +221,7 @@ class TwilioApiFake:
 
     def _store(self, account: str, form: dict[str, list[str]]) -> dict[str, Any]:
         sid = "SM" + secrets.token_hex(16)
-        now = format_datetime(datetime.now(UTC))
+        now = format_datetime(self.clock().astimezone(UTC), usegmt=True)
         first = {name: values[0] for name, values in form.items()}
         uri = f"/2010-04-01/Accounts/{account}/Messages/{sid}.json"
         resource: dict[str, Any] = {

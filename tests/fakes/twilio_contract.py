@@ -97,6 +97,25 @@ class TwilioContract:
         operation = self.spec["paths"][MESSAGE]["get"]
         return self._path_problems(operation, {"AccountSid": account_sid, "Sid": sid})
 
+    def check_list(self, *, account_sid: str, query: Mapping[str, str]) -> list[str]:
+        """Check a GET …/Messages.json (a filtered list) against the spec."""
+        operation = self.spec["paths"][MESSAGES]["get"]
+        problems = self._path_problems(operation, {"AccountSid": account_sid})
+        parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+        for name, value in query.items():
+            if name not in parameters:
+                problems.append(f"{name} is not a query parameter of the message list")
+                continue
+            schema = self._resolve(parameters[name]["schema"])
+            problems += self._form_value_problems(name, value, schema)
+            if schema.get("type") == "integer" and value.lstrip("-").isdigit():
+                low, high = schema.get("minimum"), schema.get("maximum")
+                if (low is not None and int(value) < low) or (
+                    high is not None and int(value) > high
+                ):
+                    problems.append(f"{name} must be within {low}..{high}, got {value}")
+        return problems
+
     def check_resource(self, resource: Mapping[str, Any]) -> list[str]:
         """Check a Message resource the fake returns: the SDK must get what Twilio sends."""
         schema = self._resolve({"$ref": "#/components/schemas/api.v2010.account.message"})

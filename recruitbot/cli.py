@@ -70,21 +70,6 @@ def demo(
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Run the web app and the scheduler in one process."""
-    import uvicorn
-
-    from recruitbot.app import create_app
-    from recruitbot.runtime import build_runtime
-
-    runtime = build_runtime(get_settings())
-    uvicorn.run(create_app(runtime, run_scheduler=True), host=host, port=port)
-
-
-@app.command()
 def migrate() -> None:
     """Apply the database migrations."""
     from recruitbot.runtime import build_runtime
@@ -150,6 +135,7 @@ from recruitbot.cli_keys import keys_app  # noqa: E402
 from recruitbot.cli_parse import parse_reply  # noqa: E402
 from recruitbot.cli_report import report_app  # noqa: E402
 from recruitbot.cli_telegram import telegram_app  # noqa: E402
+from recruitbot.cli_worker import serve, worker  # noqa: E402
 
 app.command()(chat)
 app.command()(messages)
@@ -163,6 +149,8 @@ app.add_typer(offers_app, name="offers")
 app.command()(outcome)
 app.add_typer(report_app, name="report")
 app.add_typer(telegram_app, name="telegram")
+app.command()(serve)
+app.command()(worker)
 
 
 def main() -> None:

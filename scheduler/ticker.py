@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -35,7 +36,11 @@ class TickReport:
 
 @dataclass
 class Ticker:
-    """Runs every kind of due work once per tick, each batch in its own transaction."""
+    """Runs every kind of due work once per tick, each batch in its own transaction.
+
+    Setting `stopping` ends a tick after the batch in hand: every batch commits on its own, so
+    what is left is still due for the next process.
+    """
 
     engine: Engine
     clock: Clock
@@ -44,6 +49,7 @@ class Ticker:
     batch: int = 200
     lease: timedelta = LEASE
     pacing: PacingPolicy = field(default_factory=PacingPolicy)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def tick(self) -> TickReport:
         """Release today's waves, handle everything due now, then deliver the outbox."""
@@ -64,7 +70,7 @@ class Ticker:
             )
             handled = report.sent + report.errored + report.failed
             sent += report.sent
-            if handled < self.batch:
+            if handled < self.batch or self.stopping.is_set():
                 break
         return TickReport(invited, reminded, followed, sent, released)
 
@@ -90,13 +96,20 @@ class Ticker:
                     session=session, dialogue=self.dialogue, now=self.clock.now(), limit=self.batch
                 )
             total += handled
-            if handled < self.batch:
+            if handled < self.batch or self.stopping.is_set():
                 return total
 
 
-def start_background(ticker: Ticker, *, seconds: float) -> BackgroundScheduler:
-    """Tick every `seconds` in a background thread; never two ticks at once."""
+def start_background(
+    ticker: Ticker, *, seconds: float, at_once: bool = False
+) -> BackgroundScheduler:
+    """Tick every `seconds` in a background thread; never two ticks at once.
+
+    With `at_once` the first tick runs now rather than after the first interval.
+    """
     scheduler = BackgroundScheduler(timezone="UTC")
+    # APScheduler reads an explicit next_run_time of None as "paused": pass it only when set.
+    first = {"next_run_time": datetime.now(UTC)} if at_once else {}
     scheduler.add_job(
         _safe_tick,
         "interval",
@@ -105,6 +118,7 @@ def start_background(ticker: Ticker, *, seconds: float) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
         id="tick",
+        **first,
     )
     scheduler.start()
     return scheduler

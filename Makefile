@@ -31,7 +31,7 @@ unit: $(STAMP)
 
 # The reliability tests at full size (tests/reliability): 10,000 invitations, kills, races.
 soak: $(STAMP)
-	RECRUITBOT_SOAK=1 $(BIN)/pytest tests/reliability
+	RECRUITBOT_SOAK=1 RECRUITBOT_FIGURES=var/reliability $(BIN)/pytest tests/reliability -v
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

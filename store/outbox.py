@@ -210,9 +210,7 @@ def by_provider_id(*, session: Session, channel: str, provider_id: str) -> Messa
     ).first()
 
 
-def provider_ids_taken(
-    *, session: Session, channel: str, provider_ids: Sequence[str]
-) -> set[str]:
+def provider_ids_taken(*, session: Session, channel: str, provider_ids: Sequence[str]) -> set[str]:
     """Return which of these provider ids an outbound message of ours already carries."""
     found = session.scalars(
         select(col(Message.provider_id)).where(

@@ -6,7 +6,8 @@ import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from api.errors import ConflictError, InvalidInputError, NotFoundError
 from booking import offers
@@ -19,10 +20,12 @@ from store import due
 from store.models import (
     Booking,
     Campaign,
+    CampaignPartner,
     Contact,
     Conversation,
     FollowUp,
     Location,
+    Membership,
     MonitoringRecord,
     Municipality,
     Slot,
@@ -259,7 +262,7 @@ def _monitoring_record(
         booking_id=booking.id,
         citizen_key=contact.public_id,
         campaign_id=campaign.id,
-        partner_id=campaign.partner_id,
+        partner_id=partner_of(session=session, contact_id=contact.id or 0, campaign=campaign),
         channel=conversation.channel,
         municipality_code=municipality.code,
         health_check_date=check_date,
@@ -280,6 +283,21 @@ def _monitoring_record(
     )
     session.add(record)
     return record
+
+
+def partner_of(*, session: Session, contact_id: int, campaign: Campaign) -> int:
+    """Return the campaign partner whose list the citizen was on (the first, if on several)."""
+    found = session.scalars(
+        select(col(CampaignPartner.partner_id))
+        .join(
+            Membership,
+            (col(Membership.partner_id) == col(CampaignPartner.partner_id))
+            & (col(Membership.contact_id) == contact_id),
+        )
+        .where(col(CampaignPartner.campaign_id) == campaign.id)
+        .order_by(col(CampaignPartner.partner_id) != campaign.partner_id, col(Membership.id))
+    ).first()
+    return found if found is not None else campaign.partner_id
 
 
 def _close_attended(*, session: Session, conversation: Conversation, now: datetime) -> None:

@@ -17,7 +17,14 @@ from booking.outcomes import (
     record_outcome,
 )
 from scheduler.window import COPENHAGEN
-from store.models import Booking, FollowUp, MonitoringRecord, MunicipalOffer
+from store.models import (
+    Booking,
+    CampaignPartner,
+    FollowUp,
+    Membership,
+    MonitoringRecord,
+    MunicipalOffer,
+)
 from store.types import BookingStatus
 from tests.booking.support import conversation_held
 from tests.factories import DIALOGUE, WINDOW, make_world
@@ -61,6 +68,21 @@ class TestRecord:
         assert follow_up.due_at == datetime(2026, 12, 16, 10, 0, tzinfo=COPENHAGEN)
         assert saved.follow_up_date == date(2026, 12, 16)
         assert session.get_one(Booking, booking.id).status == BookingStatus.ATTENDED
+
+    def test_the_record_names_the_partner_whose_list_the_citizen_was_on(
+        self, session: Session
+    ) -> None:
+        world, booking, now = conversation_held(session)
+        # A second partner on the campaign, and the citizen only on its list.
+        session.add(
+            CampaignPartner(campaign_id=world.campaign.id, partner_id=world.other_partner.id)
+        )
+        membership = session.scalars(select(Membership)).one()
+        membership.partner_id = world.other_partner.id or 0
+        session.flush()
+        saved = record(session, booking, now)
+        assert isinstance(saved, MonitoringRecord)
+        assert saved.partner_id == world.other_partner.id != world.campaign.partner_id
 
     def test_no_further_course_no_follow_up(self, session: Session) -> None:
         _, booking, now = conversation_held(session)

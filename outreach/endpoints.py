@@ -24,6 +24,7 @@ from api.schemas import DB_INT_MAX, error_responses
 from bot.flow import Flow
 from monitoring import compute_funnel
 from outreach import campaign_setup, campaigns
+from outreach.caps import CampaignCaps
 from outreach.contacts import MemberFileError, import_members, read_member_file
 from outreach.preview import preview
 from outreach.pseudonyms import Pseudonymizer
@@ -55,6 +56,7 @@ class CampaignServices:
     price_per_segment: float
     pseudonymizer: Pseudonymizer
     flow: Flow
+    caps: CampaignCaps
 
 
 def get_campaign_services(request: Request) -> CampaignServices:
@@ -66,6 +68,7 @@ def get_campaign_services(request: Request) -> CampaignServices:
         price_per_segment=float(runtime.settings.sms_segment_price_dkk),
         pseudonymizer=runtime.pseudonymizer,
         flow=runtime.dialogue.flow,
+        caps=runtime.campaign_caps,
     )
 
 
@@ -152,17 +155,31 @@ def preview_campaign(
         window=services.window,
         price_per_segment=extra.price_per_segment,
         flow=extra.flow,
+        caps=extra.caps,
     )
 
 
 @router.post("/campaigns/{campaign_id}/launch", responses=CONFLICT)
 def launch_campaign(
-    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep, services: ServicesDep
+    campaign_id: CampaignId,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    services: ServicesDep,
+    extra: CampaignServicesDep,
 ) -> LaunchPublic:
-    """Target the list and queue the invitations; pacing releases them day by day."""
+    """Target the list and queue the invitations; pacing releases them day by day.
+
+    409 when the status does not allow it, or when the campaign would invite more people or
+    cost more than one campaign may (nothing is written then).
+    """
     campaign = _visible(session, principal, campaign_id)
     result = campaigns.launch(
-        session=session, campaign=campaign, now=services.clock.now(), window=services.window
+        session=session,
+        campaign=campaign,
+        now=services.clock.now(),
+        window=services.window,
+        caps=extra.caps,
+        flow=extra.flow,
     )
     return LaunchPublic(
         campaign=_public(session, campaign),

@@ -268,6 +268,7 @@ def preview_(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
             window=runtime.window,
             price_per_segment=runtime.settings.sms_segment_price_dkk,
             flow=runtime.dialogue.flow,
+            caps=runtime.campaign_caps,
         )
     view.print_preview(result, as_json=as_json, console=console)
 
@@ -280,11 +281,19 @@ def _act(campaign_id: int, action: Callable[[Runtime, Session, Any], Result]) ->
 
 @campaign_app.command("launch")
 def launch(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Target the list and queue the invitations; each working day pacing releases a wave."""
+    """Target the list and queue the invitations; each working day pacing releases a wave.
+
+    Refused, with nothing written, when the campaign is over the size or cost cap.
+    """
     result = _act(
         campaign_id,
         lambda rt, s, c: campaigns.launch(
-            session=s, campaign=c, now=rt.clock.now(), window=rt.window
+            session=s,
+            campaign=c,
+            now=rt.clock.now(),
+            window=rt.window,
+            caps=rt.campaign_caps,
+            flow=rt.dialogue.flow,
         ),
     )
     if as_json:

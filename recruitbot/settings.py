@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach.caps import DEFAULT_MAX_COST_DKK, DEFAULT_MAX_RECIPIENTS
+
 # What Telegram allows as a webhook's secret token.
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Values that are fine on a laptop and never in production.
@@ -36,6 +38,9 @@ class Settings(BaseSettings):
     # What one SMS segment costs, for the preview's estimate; a parameter, not a quote: set it
     # from your provider's price list for Danish numbers.
     sms_segment_price_dkk: float = Field(default=0.35, ge=0)
+    # Caps on each campaign, checked before launch writes anything (docs/campaigns.md).
+    campaign_max_recipients: int = Field(default=DEFAULT_MAX_RECIPIENTS, ge=1)
+    campaign_max_cost_dkk: float = Field(default=DEFAULT_MAX_COST_DKK, gt=0)
     sender_batch: int = 200
     log_level: str = "INFO"
     log_json: bool = False

@@ -17,7 +17,7 @@ from fastapi import Path as PathParam
 from sqlmodel import Session
 
 from api.deps import CoordinatorDep, EvaluatorDep, ServicesDep, SessionDep
-from api.errors import ForbiddenError, InvalidInputError
+from api.errors import InvalidInputError
 from api.keys import Principal
 from api.routing import secured_router
 from api.schemas import DB_INT_MAX, error_responses
@@ -100,9 +100,8 @@ def create_campaign(
         now=services.clock.now(),
         channels=extra.channels,
         default_municipality_id=principal.municipality_id,
+        scope_municipality_id=principal.municipality_id,
     )
-    if not principal.sees(campaign.municipality_id):
-        raise ForbiddenError("this key may only create campaigns in its own municipality")
     return _public(session, campaign)
 
 
@@ -134,7 +133,11 @@ def update_campaign(
     """Change a draft."""
     campaign = _visible(session, principal, campaign_id)
     campaign_setup.update(
-        session=session, campaign=campaign, campaign_in=body, channels=extra.channels
+        session=session,
+        campaign=campaign,
+        campaign_in=body,
+        channels=extra.channels,
+        scope_municipality_id=principal.municipality_id,
     )
     return _public(session, campaign)
 
@@ -256,6 +259,7 @@ def import_contacts(
                 session=session,
                 rows=read_member_file(path, mapping=columns),
                 partner_name=form.partner,
+                scope_municipality_id=principal.municipality_id,
                 pseudonymizer=extra.pseudonymizer,
                 now=services.clock.now(),
             )

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     campaign_max_recipients: int = Field(default=DEFAULT_MAX_RECIPIENTS, ge=1)
     campaign_max_cost_dkk: float = Field(default=DEFAULT_MAX_COST_DKK, gt=0)
     sender_batch: int = 200
+    # Admin API rate limits, in requests a minute (token buckets a minute deep): per key, and
+    # per client address for requests without a valid key (docs/campaigns.md).
+    api_rate_per_minute: int = Field(default=120, ge=1)
+    api_rate_unauthenticated_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
     log_json: bool = False
     # SMS through Twilio (channel = "twilio"); see docs/twilio.md.

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from api.errors import ForbiddenError, NotAuthenticatedError
 from api.keys import Principal, Role, authenticate
+from api.ratelimit import ApiRateLimiter
 from bot.service import Dialogue
 from scheduler.clock import Clock
 from scheduler.window import SendWindow
@@ -57,12 +58,22 @@ def get_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Identify the caller by the bearer key; an evaluator's key only ever reads."""
+    """Identify the caller by the bearer key, within the rate limits; an evaluator only reads."""
+    limiter: ApiRateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    address = request.client.host if request.client else "unknown"
+    if limiter is not None:
+        limiter.check_address(address)
     if credentials is None or credentials.scheme.lower() != "bearer":
+        if limiter is not None:
+            limiter.keyless(address)
         raise NotAuthenticatedError("an API key is needed: Authorization: Bearer <key>")
     principal = authenticate(session=session, plain=credentials.credentials)
     if principal is None:
+        if limiter is not None:
+            limiter.keyless(address)
         raise NotAuthenticatedError("the API key is unknown or revoked")
+    if limiter is not None:
+        limiter.take_for_key(principal.key_id)
     if principal.role is Role.EVALUATOR and request.method not in READ_METHODS:
         raise ForbiddenError("an evaluator key is read-only")
     return principal

@@ -71,7 +71,12 @@ class ErrorResponse(BaseModel):
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Return the OpenAPI `responses` entries for these error statuses."""
     return {
-        status: {"model": ErrorResponse, "description": _MEANING[status]} for status in statuses
+        status: {
+            "model": ErrorResponse,
+            "description": _MEANING[status],
+            **_HEADERS.get(status, {}),
+        }
+        for status in statuses
     }
 
 
@@ -82,7 +87,18 @@ _MEANING = {
     404: "No such object, or it belongs to another municipality than the key's.",
     409: "The request conflicts with the current state.",
     422: "A parameter or field is invalid; `details` names it.",
+    429: "Too many requests from this key, or without a valid key from this address.",
     500: "An unexpected error on the server's side.",
 }
+_HEADERS: dict[int, dict[str, Any]] = {
+    429: {
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before the next request will be let through.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    }
+}
 # What any endpoint behind a key can answer besides its success.
-ERRORS = error_responses(401, 403, 404, 422, 500)
+ERRORS = error_responses(401, 403, 404, 422, 429, 500)

@@ -6,9 +6,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlmodel import Session, col
 
+from api.errors import ForbiddenError
 from outreach.errors import CampaignInputError, CampaignNotFoundError, CampaignStateError
 from outreach.municipalities import ensure_municipality, resolve_municipality
 from outreach.schemas import (
@@ -58,12 +59,21 @@ def create(
     now: datetime,
     channels: Collection[str],
     default_municipality_id: int | None = None,
+    scope_municipality_id: int | None = None,
 ) -> Campaign:
-    """Create a draft campaign from names the coordinator knows (municipality, partners)."""
+    """Create a draft campaign from names the coordinator knows (municipality, partners).
+
+    With a scope (a key limited to a municipality), the campaign must be in that municipality
+    and its partners that municipality's or national ones; another's are unknown.
+    """
     municipality_id = _municipality_id(
         session=session, text=campaign_in.municipality, default=default_municipality_id
     )
-    partner_ids = _partner_ids(session=session, names=campaign_in.partners)
+    if scope_municipality_id is not None and municipality_id != scope_municipality_id:
+        raise ForbiddenError("this key may only create campaigns in its own municipality")
+    partner_ids = _partner_ids(
+        session=session, names=campaign_in.partners, scope_municipality_id=scope_municipality_id
+    )
     values = {name: getattr(campaign_in, name) for name in _PLAIN_FIELDS}
     campaign = Campaign(
         **values,
@@ -87,6 +97,7 @@ def update(
     campaign: Campaign,
     campaign_in: CampaignUpdate,
     channels: Collection[str],
+    scope_municipality_id: int | None = None,
 ) -> Campaign:
     """Change a draft; a launched campaign keeps what it was launched with."""
     if campaign.status != CampaignStatus.DRAFT:
@@ -105,7 +116,11 @@ def update(
         raise CampaignInputError("window_start_hour must be before window_end_hour")
     _check(campaign, channels=channels)
     if campaign_in.partners is not None:
-        partner_ids = _partner_ids(session=session, names=campaign_in.partners)
+        partner_ids = _partner_ids(
+            session=session,
+            names=campaign_in.partners,
+            scope_municipality_id=scope_municipality_id,
+        )
         campaign.partner_id = partner_ids[0]
         _set_partners(session=session, campaign=campaign, partner_ids=partner_ids)
     if campaign_in.blackouts is not None:
@@ -138,12 +153,18 @@ def _municipality_id(*, session: Session, text: str | None, default: int | None)
     return municipality.id
 
 
-def _partner_ids(*, session: Session, names: Sequence[str]) -> list[int]:
-    found = dict(
-        session.execute(
-            select(col(Partner.name), col(Partner.id)).where(col(Partner.name).in_(names))
-        ).all()
-    )
+def _partner_ids(
+    *, session: Session, names: Sequence[str], scope_municipality_id: int | None
+) -> list[int]:
+    query = select(col(Partner.name), col(Partner.id)).where(col(Partner.name).in_(names))
+    if scope_municipality_id is not None:
+        query = query.where(
+            or_(
+                col(Partner.municipality_id).is_(None),
+                col(Partner.municipality_id) == scope_municipality_id,
+            )
+        )
+    found = dict(session.execute(query).all())
     missing = [name for name in names if name not in found]
     if missing:
         raise CampaignInputError(

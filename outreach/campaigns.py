@@ -21,7 +21,10 @@ import structlog
 from sqlalchemy import exists, insert, select, update
 from sqlmodel import Session, col
 
+from bot.flow import DEFAULT_FLOW, Flow
+from outreach.caps import CampaignCaps, check_caps
 from outreach.errors import CampaignInputError, CampaignStateError
+from outreach.invitation_texts import price_invitations
 from outreach.targeting import age_on, targeting_query
 from outreach.templates import TemplateRefusedError, check_templates
 from outreach.windows import CampaignWindow, EmptyWindowError, load_window
@@ -80,14 +83,31 @@ def launch(
     now: datetime,
     window: SendWindow,
     telegram_bot: str = "",
+    caps: CampaignCaps | None = None,
+    flow: Flow = DEFAULT_FLOW,
 ) -> LaunchResult:
-    """Target the list on the first send date and queue one pending invitation per person."""
+    """Target the list on the first send date and queue one pending invitation per person.
+
+    A campaign over its caps (size, cost) is refused before anything is written.
+    """
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}, not a draft")
     check_sendable(campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
     ids = session.scalars(targeting_query(campaign=campaign, send_date=send_date, now=now)).all()
+    caps = caps or CampaignCaps()
+    priced = price_invitations(
+        session=session,
+        campaign=campaign,
+        send_date=send_date,
+        now=now,
+        flow=flow,
+        price=caps.price_per_segment,
+        telegram_bot=telegram_bot,
+    )
+    cost = round(sum(template.cost_dkk for template in priced), 2)
+    check_caps(campaign_id=campaign.id, targeted=len(ids), cost_dkk=cost, caps=caps)
     rows = [
         {
             "campaign_id": campaign.id,

@@ -17,13 +17,14 @@ from fastapi import Path as PathParam
 from sqlmodel import Session
 
 from api.deps import CoordinatorDep, EvaluatorDep, ServicesDep, SessionDep
-from api.errors import ForbiddenError, InvalidInputError
+from api.errors import InvalidInputError
 from api.keys import Principal
 from api.routing import secured_router
 from api.schemas import DB_INT_MAX, error_responses
 from bot.flow import Flow
 from monitoring import compute_funnel
 from outreach import campaign_setup, campaigns
+from outreach.caps import CampaignCaps
 from outreach.contacts import MemberFileError, import_members, read_member_file
 from outreach.preview import preview
 from outreach.pseudonyms import Pseudonymizer
@@ -55,6 +56,7 @@ class CampaignServices:
     price_per_segment: float
     pseudonymizer: Pseudonymizer
     flow: Flow
+    caps: CampaignCaps
 
 
 def get_campaign_services(request: Request) -> CampaignServices:
@@ -66,6 +68,7 @@ def get_campaign_services(request: Request) -> CampaignServices:
         price_per_segment=float(runtime.settings.sms_segment_price_dkk),
         pseudonymizer=runtime.pseudonymizer,
         flow=runtime.dialogue.flow,
+        caps=runtime.campaign_caps,
     )
 
 
@@ -97,9 +100,8 @@ def create_campaign(
         now=services.clock.now(),
         channels=extra.channels,
         default_municipality_id=principal.municipality_id,
+        scope_municipality_id=principal.municipality_id,
     )
-    if not principal.sees(campaign.municipality_id):
-        raise ForbiddenError("this key may only create campaigns in its own municipality")
     return _public(session, campaign)
 
 
@@ -131,7 +133,11 @@ def update_campaign(
     """Change a draft."""
     campaign = _visible(session, principal, campaign_id)
     campaign_setup.update(
-        session=session, campaign=campaign, campaign_in=body, channels=extra.channels
+        session=session,
+        campaign=campaign,
+        campaign_in=body,
+        channels=extra.channels,
+        scope_municipality_id=principal.municipality_id,
     )
     return _public(session, campaign)
 
@@ -153,14 +159,23 @@ def preview_campaign(
         price_per_segment=extra.price_per_segment,
         flow=extra.flow,
         telegram_bot=services.dialogue.telegram_bot,
+        caps=extra.caps,
     )
 
 
 @router.post("/campaigns/{campaign_id}/launch", responses=CONFLICT)
 def launch_campaign(
-    campaign_id: CampaignId, session: SessionDep, principal: CoordinatorDep, services: ServicesDep
+    campaign_id: CampaignId,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    services: ServicesDep,
+    extra: CampaignServicesDep,
 ) -> LaunchPublic:
-    """Target the list and queue the invitations; pacing releases them day by day."""
+    """Target the list and queue the invitations; pacing releases them day by day.
+
+    409 when the status does not allow it, or when the campaign would invite more people or
+    cost more than one campaign may (nothing is written then).
+    """
     campaign = _visible(session, principal, campaign_id)
     result = campaigns.launch(
         session=session,
@@ -168,6 +183,8 @@ def launch_campaign(
         now=services.clock.now(),
         window=services.window,
         telegram_bot=services.dialogue.telegram_bot,
+        caps=extra.caps,
+        flow=extra.flow,
     )
     return LaunchPublic(
         campaign=_public(session, campaign),
@@ -244,6 +261,7 @@ def import_contacts(
                 session=session,
                 rows=read_member_file(path, mapping=columns),
                 partner_name=form.partner,
+                scope_municipality_id=principal.municipality_id,
                 pseudonymizer=extra.pseudonymizer,
                 now=services.clock.now(),
             )

@@ -8,45 +8,23 @@ adds up to the member list. Messages are rendered by the dialogue engine itself.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from bot.engine import step
 from bot.flow import DEFAULT_FLOW, Flow
-from bot.types import (
-    Context,
-    ConversationState,
-    Event,
-    EventKind,
-    Language,
-    Step,
-    TelegramInvite,
-)
 from outreach.campaigns import check_sendable, first_send_date, usable_window
+from outreach.caps import CampaignCaps, cap_problems
+from outreach.invitation_texts import LANGS, InvitationRenderer, recipients_of
 from outreach.pacing import PacingPolicy, free_slots
-from outreach.schemas import PreviewPublic, SamplePublic, TemplatePublic
-from outreach.targeting import (
-    REASONS,
-    TARGETED,
-    count_buckets,
-    count_priority,
-    priority_rank,
-    targeted_ids,
-)
-from outreach.templates import encode, non_gsm_characters
+from outreach.schemas import PreviewPublic
+from outreach.targeting import REASONS, TARGETED, count_buckets, count_priority
 from outreach.windows import CampaignWindow
 from scheduler.window import SendWindow
-from store.link_codes import start_link
-from store.models import Campaign, Contact, Municipality
+from store.models import Campaign
 
-LANGS: tuple[Language, ...] = ("da", "en")
-SAMPLE_SIZE = 5
 LONG_SEGMENTS = 2  # the flow's own texts keep to two segments; more is worth a warning
 SUMMER_WEEKS = range(27, 32)  # ISO weeks 27–31
-SAMPLE_CODE = "K7M3Q9TX"  # shaped like store.link_codes' codes: 8 of its alphabet
 MAX_PLAN_DAYS = 260  # a year of working days: beyond that the plan says "unknown"
 
 
@@ -60,18 +38,20 @@ def preview(
     flow: Flow = DEFAULT_FLOW,
     policy: PacingPolicy | None = None,
     telegram_bot: str = "",
+    caps: CampaignCaps | None = None,
 ) -> PreviewPublic:
     """Preview the campaign as a launch now would run it; a refused template raises."""
     assert campaign.id is not None
     policy = policy or PacingPolicy()
+    caps = caps or CampaignCaps(price_per_segment=price_per_segment)
     check_sendable(campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
     counts = count_buckets(session=session, campaign=campaign, send_date=send_date, now=now)
-    renderer = _Renderer(
+    renderer = InvitationRenderer(
         session=session, campaign=campaign, flow=flow, now=now, telegram_bot=telegram_bot
     )
-    recipients = _recipients(session=session, campaign=campaign, send_date=send_date, now=now)
+    recipients = recipients_of(session=session, campaign=campaign, send_date=send_date, now=now)
     templates = [renderer.report(lang, recipients, price=price_per_segment) for lang in LANGS]
     # The slots as pacing will see them on the first day it can send.
     start = own.next_open(max(now, campaign.starts_at or now))
@@ -100,129 +80,16 @@ def preview(
         expected_bookings=round(targeted * campaign.booking_rate_prior, 1),
         planned_first_day=first,
         planned_last_day=last,
+        max_recipients=caps.max_recipients,
+        max_cost_dkk=caps.max_cost_dkk,
+        within_caps=True,
         warnings=[],
     )
+    over = cap_problems(targeted=targeted, cost_dkk=result.cost_dkk, caps=caps)
+    result.within_caps = not over
+    result.warnings.extend(f"Launch will be refused: {problem}." for problem in over)
     result.warnings.extend(warnings(result, campaign=campaign))
     return result
-
-
-def first_name(name: str) -> str | None:
-    """Return the first name as the dialogue uses it."""
-    return name.split()[0] if name.strip() else None
-
-
-def language_of(contact_language: str) -> Language:
-    """Return the conversation language a contact gets."""
-    return "en" if contact_language == "en" else "da"
-
-
-def _recipients(
-    *, session: Session, campaign: Campaign, send_date: date, now: datetime
-) -> Counter[tuple[Language, str | None]]:
-    """Count the targeted by (language, first name): what the rendered text depends on."""
-    rows = session.execute(
-        select(col(Contact.language), col(Contact.name)).where(
-            targeted_ids(campaign=campaign, send_date=send_date, now=now)
-        )
-    ).all()
-    return Counter((language_of(lang), first_name(name)) for lang, name in rows)
-
-
-class _Renderer:
-    """Render the invitation exactly as the engine would for one person."""
-
-    def __init__(
-        self, *, session: Session, campaign: Campaign, flow: Flow, now: datetime, telegram_bot: str
-    ) -> None:
-        self.campaign, self.flow, self.now = campaign, flow, now
-        self.target = session.get_one(Municipality, campaign.municipality_id).name
-        # Every code has the same length and alphabet, so a sample one costs what a real one does.
-        self.telegram = (
-            TelegramInvite(
-                bot="@" + telegram_bot,
-                code=SAMPLE_CODE,
-                link=start_link(bot_username=telegram_bot, code=SAMPLE_CODE),
-            )
-            if telegram_bot
-            else None
-        )
-
-    def template(self, lang: Language) -> str | None:
-        return self.campaign.template_en if lang == "en" else self.campaign.template_da
-
-    def render(self, lang: Language, name: str | None) -> str:
-        ctx = Context(
-            sender=self.campaign.sender,
-            first_name=name,
-            age_min=self.campaign.age_min,
-            age_max=self.campaign.age_max,
-            target_municipality=self.target,
-            phone_number=self.campaign.help_phone,
-            invitation_template=self.template(lang),
-            telegram=self.telegram,
-        )
-        state = ConversationState(step=Step.INVITED, lang=lang)
-        transition = step(state, Event(EventKind.INVITE), self.now, ctx, self.flow)
-        return transition.outbound[0].text
-
-    def report(
-        self,
-        lang: Language,
-        recipients: Counter[tuple[Language, str | None]],
-        *,
-        price: float,
-    ) -> TemplatePublic:
-        """Describe one language's invitation: encoding, segments, recipients, cost."""
-        own = self.template(lang)
-        typical = encode(self.render(lang, "Anne"))
-        total = most = ucs2 = people = 0
-        for (language, name), count in recipients.items():
-            if language != lang:
-                continue
-            encoding = encode(self.render(lang, name))
-            people += count
-            total += encoding.segments * count
-            most = max(most, encoding.segments)
-            ucs2 += count if encoding.name == "UCS-2" else 0
-        return TemplatePublic(
-            language=lang,
-            source="campaign" if own else "default",
-            template=own or self.flow.texts["invitation"][lang],
-            encoding=typical.name,
-            segments=typical.segments,
-            non_gsm_characters=non_gsm_characters(own or ""),
-            recipients=people,
-            total_segments=total,
-            max_segments=most,
-            ucs2_recipients=ucs2,
-            cost_dkk=round(total * price, 2),
-        )
-
-    def sample(
-        self, *, session: Session, campaign: Campaign, send_date: date, now: datetime
-    ) -> list[SamplePublic]:
-        """Render the invitation for the first few people in release order, by pseudonym."""
-        rows = session.execute(
-            select(col(Contact.public_id), col(Contact.name), col(Contact.language))
-            .where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
-            .order_by(priority_rank(campaign=campaign), col(Contact.id))
-            .limit(SAMPLE_SIZE)
-        ).all()
-        samples = []
-        for public_id, name, language in rows:
-            lang = language_of(language)
-            text = self.render(lang, first_name(name))
-            encoding = encode(text)
-            samples.append(
-                SamplePublic(
-                    contact=public_id,
-                    language=lang,
-                    text=text,
-                    encoding=encoding.name,
-                    segments=encoding.segments,
-                )
-            )
-        return samples
 
 
 def _plan(

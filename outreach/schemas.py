@@ -221,6 +221,9 @@ class PreviewPublic(BaseModel):
     expected_bookings: float
     planned_first_day: date | None
     planned_last_day: date | None
+    max_recipients: int = Field(description="The most people one campaign may invite.")
+    max_cost_dkk: float = Field(description="The most one campaign's invitations may cost.")
+    within_caps: bool = Field(description="False: launch will be refused (see `warnings`).")
     warnings: list[str]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,10 +20,11 @@ from channels.port import (
     Settling,
 )
 from outreach import optout
+from outreach.windows import EmptyWindowError, load_window
 from scheduler.window import SendWindow
 from store import outbox
 from store.db import unit_of_work
-from store.models import Message
+from store.models import Campaign, Message
 from store.telegram import opt_out_of_telegram
 from store.types import MessageStatus, Trigger
 
@@ -32,6 +33,11 @@ log = structlog.get_logger(__name__)
 Outcome = Receipt | ChannelTemporaryError | ChannelPermanentError
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=10)
+# A scheduled message is handed over only with at least this much of its window left, as the
+# provider's validity: with less it would likely expire unsent (Twilio recommends more than
+# 5 seconds), so it waits for the next opening instead.
+MIN_VALIDITY = timedelta(minutes=1)
+_INSTANT = timedelta(microseconds=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -73,10 +79,17 @@ def send_batch(
     message it already accepted is recorded as sent instead of being sent again.
     """
     with unit_of_work(engine) as session:
+        open_now = window.is_open(now) and window.is_open(now + MIN_VALIDITY - _INSTANT)
         claimed = outbox.claim_batch(
-            session=session, now=now, window_open=window.is_open(now), limit=limit, lease=lease
+            session=session,
+            now=now,
+            window_open=open_now,
+            limit=limit,
+            lease=lease,
+            margin=MIN_VALIDITY,
         )
-        work = [_claimed(message, window=window, now=now) for message in claimed]
+        expiry = _expiries(session=session, claimed=claimed, window=window, now=now)
+        work = [_claimed(message, expires_in=expiry.get(message.id or 0)) for message in claimed]
     counts = {"sent": 0, "errored": 0, "failed": 0, "settled": 0}
     for item in work:
         channel = channels.get(item.channel)
@@ -103,15 +116,14 @@ def _record_in_own_transaction(
         )
 
 
-def _claimed(message: Message, *, window: SendWindow, now: datetime) -> _Claimed:
+def _claimed(message: Message, *, expires_in: int | None) -> _Claimed:
     assert message.id is not None
-    scheduled = message.trigger == Trigger.SCHEDULED
     outgoing = OutgoingMessage(
         message_id=message.id,
         address=message.address,
         text=message.text,
         buttons=outbox.buttons_of(message),
-        expires_in=_expires_in(window=window, now=now) if scheduled else None,
+        expires_in=expires_in,
     )
     return _Claimed(outgoing, message.channel, message.attempts, message.created_at)
 
@@ -192,7 +204,35 @@ def _provider_opt_out(
     )
 
 
+def _expiries(
+    *, session: Session, claimed: Sequence[Message], window: SendWindow, now: datetime
+) -> dict[int, int]:
+    """Return, per scheduled message, the seconds left of its campaign's window (or the service's).
+
+    A scheduled SMS must not arrive after its window: the provider drops it unsent after this.
+    """
+    scheduled = [m.id for m in claimed if m.trigger == Trigger.SCHEDULED and m.id is not None]
+    campaigns = outbox.campaigns_of(session=session, message_ids=scheduled)
+    windows: dict[int, SendWindow] = {}
+    expiry = {}
+    for message_id in scheduled:
+        campaign = campaigns.get(message_id)
+        own = window
+        if campaign is not None and campaign.id is not None:
+            if campaign.id not in windows:
+                windows[campaign.id] = _campaign_window(session, campaign, window)
+            own = windows[campaign.id]
+        expiry[message_id] = _expires_in(window=own, now=now)
+    return expiry
+
+
+def _campaign_window(session: Session, campaign: Campaign, base: SendWindow) -> SendWindow:
+    try:
+        return load_window(session=session, campaign=campaign, base=base)
+    except EmptyWindowError:  # no hours in common: nothing of it is claimed, so never reached
+        return base
+
+
 def _expires_in(*, window: SendWindow, now: datetime) -> int:
-    """Return the seconds left of today's window: a scheduled SMS must not arrive after it."""
-    closes = window.closes_at(now.astimezone(window.tz).date())
-    return max(1, int((closes - now).total_seconds()))
+    """Return the seconds left of the window's open period: a scheduled SMS must not outlast it."""
+    return max(1, int((window.open_until(now) - now).total_seconds()))

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from api.errors import install_error_handlers
+from api.ratelimit import ApiRateLimiter
 from booking import endpoints as booking_endpoints
 from monitoring import endpoints as report_endpoints
 from outreach import endpoints as campaign_endpoints
@@ -44,6 +45,11 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.rate_limiter = ApiRateLimiter.per_minute(
+        per_key=runtime.settings.api_rate_per_minute,
+        per_address=runtime.settings.api_rate_unauthenticated_per_minute,
+        clock=lambda: runtime.clock.now().timestamp(),
+    )
     install_error_handlers(app)
     # Routers of the vertical slices, one line each.
     app.include_router(campaign_endpoints.router)

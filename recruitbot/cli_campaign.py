@@ -269,6 +269,7 @@ def preview_(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
             price_per_segment=runtime.settings.sms_segment_price_dkk,
             flow=runtime.dialogue.flow,
             telegram_bot=runtime.dialogue.telegram_bot,
+            caps=runtime.campaign_caps,
         )
     view.print_preview(result, as_json=as_json, console=console)
 
@@ -281,7 +282,10 @@ def _act(campaign_id: int, action: Callable[[Runtime, Session, Any], Result]) ->
 
 @campaign_app.command("launch")
 def launch(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
-    """Target the list and queue the invitations; each working day pacing releases a wave."""
+    """Target the list and queue the invitations; each working day pacing releases a wave.
+
+    Refused, with nothing written, when the campaign is over the size or cost cap.
+    """
     result = _act(
         campaign_id,
         lambda rt, s, c: campaigns.launch(
@@ -290,6 +294,8 @@ def launch(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
             now=rt.clock.now(),
             window=rt.window,
             telegram_bot=rt.dialogue.telegram_bot,
+            caps=rt.campaign_caps,
+            flow=rt.dialogue.flow,
         ),
     )
     if as_json:

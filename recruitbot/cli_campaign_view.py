@@ -109,6 +109,11 @@ def print_preview(result: PreviewPublic, *, as_json: bool, console: Console) -> 
         f"segment. Free slots in the pacing horizon: {result.free_slots}. Planned sending: "
         f"{result.planned_first_day or '-'} to {result.planned_last_day or 'unknown'}."
     )
+    verdict = "within both" if result.within_caps else "[red]over: launch will be refused[/red]"
+    console.print(
+        f"Caps for one campaign: {result.max_recipients:,} people, {result.max_cost_dkk:,.2f} "
+        f"DKK; this one is {verdict}."
+    )
     for sample in result.sample:
         console.print(f"[dim]{sample.contact} ({sample.language}):[/dim] {sample.text}")
     for warning in result.warnings:

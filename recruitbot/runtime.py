@@ -13,6 +13,7 @@ from channels.console import ConsoleChannel
 from channels.port import Channel
 from channels.telegram import TelegramChannel, TelegramConfig
 from channels.twilio import TwilioChannel, TwilioConfig
+from outreach.caps import CampaignCaps
 from outreach.pseudonyms import Pseudonymizer
 from recruitbot.settings import Settings
 from scheduler.clock import Clock, SystemClock
@@ -50,6 +51,14 @@ class Runtime:
     @property
     def pseudonymizer(self) -> Pseudonymizer:
         return Pseudonymizer.from_settings(self.settings)
+
+    @property
+    def campaign_caps(self) -> CampaignCaps:
+        return CampaignCaps(
+            max_recipients=self.settings.campaign_max_recipients,
+            max_cost_dkk=self.settings.campaign_max_cost_dkk,
+            price_per_segment=self.settings.sms_segment_price_dkk,
+        )
 
 
 def build_runtime(

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach.caps import DEFAULT_MAX_COST_DKK, DEFAULT_MAX_RECIPIENTS
+
 # What Telegram allows as a webhook's secret token.
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Values that are fine on a laptop and never in production.
@@ -36,10 +38,17 @@ class Settings(BaseSettings):
     # What one SMS segment costs, for the preview's estimate; a parameter, not a quote: set it
     # from your provider's price list for Danish numbers.
     sms_segment_price_dkk: float = Field(default=0.35, ge=0)
+    # Caps on each campaign, checked before launch writes anything (docs/campaigns.md).
+    campaign_max_recipients: int = Field(default=DEFAULT_MAX_RECIPIENTS, ge=1)
+    campaign_max_cost_dkk: float = Field(default=DEFAULT_MAX_COST_DKK, gt=0)
     sender_batch: int = 200
     # How long a claimed message is left to its sender before another may take it over (the
     # first died); then its provider is asked whether it arrived. Far above a send's timeout.
     sender_lease_seconds: int = Field(default=600, ge=5)
+    # Admin API rate limits, in requests a minute (token buckets a minute deep): per key, and
+    # per client address for requests without a valid key (docs/campaigns.md).
+    api_rate_per_minute: int = Field(default=120, ge=1)
+    api_rate_unauthenticated_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
     log_json: bool = False
     # SMS through Twilio (channel = "twilio"); see docs/twilio.md.

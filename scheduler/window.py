@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+MAX_OPEN_DAYS = 31  # how far `open_until` looks ahead; far beyond any provider's validity
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,23 @@ class SendWindow:
         """Return the window's closing on `day`, in UTC."""
         midnight = datetime.combine(day, time(0), self.tz)
         return (midnight + timedelta(hours=self.end_hour)).astimezone(UTC)
+
+    def open_until(self, at: datetime) -> datetime:
+        """Return when the open period around `at` ends, in UTC.
+
+        Usually today's closing; a window open until midnight that opens again at midnight
+        (hours 0-24) runs on through the following working days.
+        """
+        day = at.astimezone(self.tz).date()
+        closes = self.closes_at(day)
+        for _ in range(MAX_OPEN_DAYS):
+            if (self.start_hour, self.end_hour) != (0, 24):
+                break
+            day += timedelta(days=1)
+            if not self.is_working_day(day):
+                break
+            closes = self.closes_at(day)
+        return closes
 
     def next_open(self, at: datetime) -> datetime:
         """Return `at` if the window is open then, else the next opening."""

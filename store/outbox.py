@@ -132,9 +132,13 @@ def claim_batch(
     limit: int,
     lease: timedelta,
     tz: ZoneInfo = COPENHAGEN,
+    margin: timedelta = timedelta(0),
 ) -> Sequence[Message]:
     """Claim queued messages for sending; scheduled ones only while the window is open.
 
+    With a `margin`, a scheduled message is claimed only if its campaign's window stays open for
+    at least `margin` (the caller checks the service's window likewise): one that could not
+    reach the citizen before the window closes waits for the next opening.
     A message left in `sending` by a sender that died is claimed again once its lease is out.
     An opt-out without a channel holds everywhere; one with a channel (a blocked Telegram bot)
     holds back only that channel's messages.
@@ -159,7 +163,11 @@ def claim_batch(
     # A scheduled message also waits for its campaign's window; replies go at any hour.
     reply = col(Message.trigger) == Trigger.REPLY
     if window_open:
-        query = query.where(reply | in_campaign_window(now.astimezone(tz)))
+        open_now = in_campaign_window(now.astimezone(tz))
+        if margin:
+            last = now + margin - timedelta(microseconds=1)  # open through the whole margin
+            open_now = open_now & in_campaign_window(last.astimezone(tz))
+        query = query.where(reply | open_now)
     else:
         query = query.where(reply)
     messages = session.scalars(query).all()
@@ -168,6 +176,19 @@ def claim_batch(
         message.claimed_at = now
         message.attempts += 1
     return messages
+
+
+def campaigns_of(*, session: Session, message_ids: Sequence[int]) -> dict[int, Campaign]:
+    """Return the campaign behind each of these messages that has one, by message id."""
+    if not message_ids:
+        return {}
+    rows = session.execute(
+        select(col(Message.id), Campaign)
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .join(Campaign, col(Campaign.id) == col(Conversation.campaign_id))
+        .where(col(Message.id).in_(message_ids))
+    ).all()
+    return {message_id: campaign for message_id, campaign in rows}  # noqa: C416 (typed rows)
 
 
 def cancel_pending_for_contact(*, session: Session, contact_id: int) -> int:

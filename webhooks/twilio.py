@@ -151,6 +151,9 @@ def signed_form(path: str) -> Callable[[Request, WebhookServices], Awaitable[Twi
         if not RequestValidator(token.get_secret_value()).validate(url, form, signature):
             log.warning("twilio.webhook.bad_signature", path=path)
             raise ForbiddenError("the X-Twilio-Signature does not match")
+        if any("\x00" in text for name, values in form.items() for text in (name, *values)):
+            # Twilio never sends one, and PostgreSQL cannot store it.
+            raise BadWebhookError("the form has a NUL character")
         return form
 
     return dependency

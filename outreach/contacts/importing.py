@@ -19,6 +19,7 @@ from sqlalchemy import Table, and_, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from api.errors import NotFoundError
 from outreach.contacts.validation import MemberRow, RejectedRow, validate_row
 from outreach.municipalities import MunicipalityRef, ensure_municipality
 from outreach.pseudonyms import Pseudonymizer
@@ -85,11 +86,18 @@ def import_members(
     pseudonymizer: Pseudonymizer,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    scope_municipality_id: int | None = None,
 ) -> ImportReport:
-    """Validate the rows and merge them into the partner's list; report every row's outcome."""
+    """Validate the rows and merge them into the partner's list; report every row's outcome.
+
+    With a scope (a key limited to a municipality), only that municipality's or a national
+    partner's list can be imported into; a new partner belongs to that municipality.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    partner_id = ensure_partner(session=session, name=partner_name)
+    partner_id = ensure_partner(
+        session=session, name=partner_name, scope_municipality_id=scope_municipality_id
+    )
     municipality_ids = _MunicipalityIds(session=session)
     report = ImportReport()
     done = 0
@@ -115,14 +123,20 @@ def import_members(
     return report
 
 
-def ensure_partner(*, session: Session, name: str) -> int:
-    """Return the id of the partner with this name, creating the partner if it is new."""
+def ensure_partner(*, session: Session, name: str, scope_municipality_id: int | None = None) -> int:
+    """Return the id of the partner with this name, creating the partner if it is new.
+
+    A partner of another municipality than the scope's does not exist for it (NotFoundError).
+    """
     name = " ".join(name.split())
     if not name:
         raise ValueError("a partner name is required")
     partner = session.exec(select(Partner).where(Partner.name == name)).first()
+    foreign = partner is not None and partner.municipality_id not in (None, scope_municipality_id)
+    if foreign and scope_municipality_id is not None:
+        raise NotFoundError(f"no partner named {name!r} in this key's municipality")
     if partner is None:
-        partner = Partner(name=name)
+        partner = Partner(name=name, municipality_id=scope_municipality_id)
         session.add(partner)
         session.flush()
     assert partner.id is not None

@@ -91,7 +91,12 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
             paced=options.paced,
         )
         launched = launch(
-            session=session, campaign=campaign, now=clock.now(), window=runtime.window
+            session=session,
+            campaign=campaign,
+            now=clock.now(),
+            window=runtime.window,
+            caps=runtime.campaign_caps,
+            flow=runtime.dialogue.flow,
         )
         campaign_id = campaign.id
     assert campaign_id is not None

@@ -60,7 +60,17 @@ def _seed(runtime: Runtime) -> None:
 # The schema is read from the app when the module is collected; the store behind the app is
 # laid anew for each operation by `store` (a copy of the migrated template, seeded).
 _DATABASE = Path(tempfile.gettempdir()) / f"recruitbot-schemathesis-{uuid.uuid4().hex}.db"
-_RUNTIME = build_runtime(Settings(database_url=f"sqlite:///{_DATABASE}"), migrate=False)
+# Generated requests come by the thousand from one key and one address: limits out of the way
+# (tests/reliability/test_rate_limits.py holds the API to them).
+_UNLIMITED = 10**9
+_RUNTIME = build_runtime(
+    Settings(
+        database_url=f"sqlite:///{_DATABASE}",
+        api_rate_per_minute=_UNLIMITED,
+        api_rate_unauthenticated_per_minute=_UNLIMITED,
+    ),
+    migrate=False,
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_RUNTIME))
 
 

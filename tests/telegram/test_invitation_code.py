@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from outreach.campaigns import CampaignInputError, check_sendable, launch
-from outreach.preview import SAMPLE_CODE, preview
+from outreach.invitation_texts import SAMPLE_CODE
+from outreach.preview import preview
 from outreach.templates import encode
 from recruitbot.runtime import Runtime
 from store.db import unit_of_work

@@ -22,7 +22,7 @@ from scheduler.window import SendWindow
 from store import outbox
 from store.db import unit_of_work
 from store.models import Message
-from store.telegram import opt_out_of_telegram
+from store.telegram import TELEGRAM, opt_out_of_telegram
 from store.types import MessageStatus, Trigger
 
 log = structlog.get_logger(__name__)
@@ -42,6 +42,18 @@ class SendReport:
     sent: int = 0
     errored: int = 0
     failed: int = 0
+    withheld: int = 0  # claimed, then not sent: the person opted out earlier in the batch
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """What the sender keeps of a claimed message once the claim's transaction is over."""
+
+    outgoing: OutgoingMessage
+    channel: str
+    contact_id: int | None
+    kind: str
+    attempts: int
 
 
 def send_batch(
@@ -57,29 +69,45 @@ def send_batch(
         claimed = outbox.claim_batch(
             session=session, now=now, window_open=window.is_open(now), limit=limit, lease=LEASE
         )
-        work = [
-            (m.id, m.channel, m.address, m.text, m.attempts, outbox.buttons_of(m), m.trigger)
-            for m in claimed
-        ]
-    counts = {"sent": 0, "errored": 0, "failed": 0}
-    for message_id, channel_name, address, text, attempts, buttons, trigger in work:
-        assert message_id is not None
-        outgoing = OutgoingMessage(
-            message_id=message_id,
-            address=address,
-            text=text,
-            buttons=buttons,
-            expires_in=_expires_in(window=window, now=now)
-            if trigger == Trigger.SCHEDULED
-            else None,
-        )
-        result = _deliver(channels.get(channel_name), outgoing)
+        work = [_claimed(message, window=window, now=now) for message in claimed]
+    counts = {"sent": 0, "errored": 0, "failed": 0, "withheld": 0}
+    stopped: set[int] = set()  # contacts who opted out through an outcome in this batch
+    for item in work:
+        if item.contact_id in stopped and item.kind not in outbox.OPT_OUT_SAFE_KINDS:
+            with unit_of_work(engine) as session:
+                outbox.withdraw(session=session, message_id=item.outgoing.message_id)
+            counts["withheld"] += 1
+            continue
+        result = _deliver(channels.get(item.channel), item.outgoing)
         with unit_of_work(engine) as session:
-            message = session.get_one(Message, message_id)
-            counts[
-                _record(session=session, message=message, result=result, attempts=attempts, now=now)
-            ] += 1
+            message = session.get_one(Message, item.outgoing.message_id)
+            outcome = _record(
+                session=session, message=message, result=result, attempts=item.attempts, now=now
+            )
+            counts[outcome] += 1
+        if _full_opt_out(result) and item.contact_id is not None:
+            stopped.add(item.contact_id)
     return SendReport(**counts)
+
+
+def _claimed(message: Message, *, window: SendWindow, now: datetime) -> _Claimed:
+    assert message.id is not None
+    scheduled = message.trigger == Trigger.SCHEDULED
+    outgoing = OutgoingMessage(
+        message_id=message.id,
+        address=message.address,
+        text=message.text,
+        buttons=outbox.buttons_of(message),
+        expires_in=_expires_in(window=window, now=now) if scheduled else None,
+    )
+    return _Claimed(outgoing, message.channel, message.contact_id, message.kind, message.attempts)
+
+
+def _full_opt_out(result: Outcome) -> bool:
+    """Tell whether the provider's answer opts the person out of every channel."""
+    if not isinstance(result, ChannelPermanentError):
+        return False
+    return result.opted_out and not result.channel_only
 
 
 def _deliver(channel: Channel | None, outgoing: OutgoingMessage) -> Outcome:
@@ -117,7 +145,7 @@ def _record(
 def _provider_opt_out(
     *, session: Session, message: Message, result: ChannelPermanentError, now: datetime
 ) -> None:
-    """The provider says the person does not want messages: on its channel only, or at all."""
+    """The provider says the person does not want messages (or cannot get them there)."""
     assert message.contact_id is not None
     if result.channel_only:
         opt_out_of_telegram(
@@ -125,6 +153,15 @@ def _provider_opt_out(
             contact_id=message.contact_id,
             chat_id=message.address,
             source="provider",
+            now=now,
+        )
+        return
+    if message.channel == TELEGRAM:
+        optout.opt_out_blocked_bot(
+            session=session,
+            contact_id=message.contact_id,
+            chat_id=message.address,
+            source="blocked",
             now=now,
         )
         return

@@ -60,7 +60,7 @@ class Ticker:
                 now=self.clock.now(),
                 limit=self.batch,
             )
-            handled = report.sent + report.errored + report.failed
+            handled = report.sent + report.errored + report.failed + report.withheld
             sent += report.sent
             if handled < self.batch:
                 break

@@ -137,7 +137,7 @@ def claim_batch(
     """Claim queued messages for sending; scheduled ones only while the window is open.
 
     A message left in `sending` by a sender that died is claimed again once its lease is out.
-    An opt-out without a channel holds everywhere; one with a channel (a blocked Telegram bot)
+    An opt-out without a channel holds everywhere; one with a channel (a Telegram chat gone)
     holds back only that channel's messages.
     """
     opted_out = exists().where(
@@ -183,6 +183,16 @@ def cancel_pending_for_contact(*, session: Session, contact_id: int) -> int:
         .values(status=MessageStatus.CANCELLED)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def withdraw(*, session: Session, message_id: int) -> bool:
+    """Withdraw a claimed message before it is handed over (its person opted out meanwhile)."""
+    result = session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.SENDING)
+        .values(status=MessageStatus.CANCELLED)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def advance_status(

@@ -261,10 +261,11 @@ class TestStatusCallbacksRepeatedInAnyOrder:
         assert all(
             json.loads(c.raw)["MessageSid"] == stored[c.message_id].provider_id for c in kept
         )
+        shares = Counter(status.value for status in final.values())
         print(
-            f"\n{sum(posted.values())} status callbacks for {len(ids)} messages, repeated, "
-            f"shuffled, {GROUP} messages' at once (seed {SEED}): {len(ids)} right final "
-            f"statuses ({dict(Counter(final.values()))}), {len(kept)} raw callbacks kept"
+            f"\n{sum(posted.values())} status callbacks for {len(ids)} messages, each repeated "
+            f"and shuffled, {GROUP} messages' callbacks at once (seed {SEED}): {len(ids)} right "
+            f"final statuses ({dict(sorted(shares.items()))}), {len(kept)} raw callbacks kept"
         )
 
     def sent_invitations(self, served: Served) -> list[Message]:

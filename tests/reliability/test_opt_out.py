@@ -1,14 +1,14 @@
 """Every way a citizen says "no more": each stops every later message, on every channel, at once.
 
-A citizen is put in every state where messages wait for them at the same time: a queued SMS and a
-queued Telegram message, a booking with its reminder, an unanswered invitation with its nudge, an
-attended conversation with its follow-up, and invitations of two other campaigns (one released,
-one still pending). A bystander in the same states shows the ticks really send those things.
-Then one source opts the citizen out: a STOP word (every word of the flow, written as people
-write it, by SMS and on Telegram), Twilio's 21610 when sending, or the Telegram bot blocked (a
-`my_chat_member` update, or a 403 when sending). Right after that one transaction every message
-and due row for the citizen is withdrawn; then two weeks of ticks hand the providers nothing more
-for them but the confirmation of a STOP.
+Each citizen has something waiting everywhere: a queued SMS and a queued Telegram message, a
+follow-up ahead from an attended conversation, invitations of two more campaigns (one released,
+one still pending), and either a booking with its reminder or an unanswered invitation with its
+nudge (one open conversation at a time, as the store allows). Two bystanders in the same states
+show that the ticks really send those things. Then one source opts the citizens out: a STOP word
+(every word of the flow, written as people write it, by SMS and on Telegram), Twilio's 21610
+when sending, or the Telegram bot blocked (a `my_chat_member` update, or a 403 when sending).
+Right after that one transaction every message and due row for them is withdrawn; then two weeks
+of ticks hand the providers nothing more for them but the confirmation of a STOP.
 """
 
 from __future__ import annotations

@@ -88,6 +88,14 @@ def schedule_reminder(
     return reminder
 
 
+def has_begun(*, session: Session, booking_id: int | None, now: datetime) -> bool:
+    """Tell whether the booked conversation has started (or the booking is unknown)."""
+    booking = session.get(Booking, booking_id) if booking_id is not None else None
+    if booking is None:
+        return True
+    return session.get_one(Slot, booking.slot_id).starts_at <= now
+
+
 def reminder_due(*, slot_day: date, window: SendWindow) -> datetime:
     """Return when to remind: the working day before, at REMINDER_AT or inside the send window."""
     day = window.previous_working_day(slot_day)

@@ -28,8 +28,8 @@ class ChannelPermanentError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.opted_out = opted_out
-        # The opt-out holds for this channel only (a citizen blocked the Telegram bot): the
-        # sender records it with the message's channel, and the person may still get SMS.
+        # The opt-out holds for this channel only (a Telegram chat that is gone): the sender
+        # records it with the message's channel, and the person may still get SMS.
         self.channel_only = channel_only
         # The number exists on paper but no handset takes messages there (Twilio 30003–30006).
         self.unreachable = unreachable

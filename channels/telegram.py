@@ -102,12 +102,17 @@ def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
     )
 
 
+BLOCKED_BY_USER = "bot was blocked by the user"  # Telegram's words in the 403
+
+
 def port_error(error: TelegramError) -> ChannelTemporaryError | ChannelPermanentError:
-    """Translate a Telegram error: blocked means opted out of Telegram, flood means later."""
+    """Translate a Telegram error: blocked means opted out, flood means later."""
     if isinstance(error, Forbidden):
-        # The user blocked the bot, or never started it, or deleted their account.
+        # Blocking the bot is the citizen's own "no more messages": a full opt-out, like STOP.
+        # A chat that never started the bot or whose account is deleted is only unusable.
+        blocked = BLOCKED_BY_USER in error.message.lower()
         return ChannelPermanentError(
-            f"telegram: {error.message}"[:200], opted_out=True, channel_only=True
+            f"telegram: {error.message}"[:200], opted_out=True, channel_only=not blocked
         )
     if isinstance(error, RetryAfter):
         # error.message says how long to wait ("… Retry in 7 seconds"); the sender backs off more.

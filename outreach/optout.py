@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from store import due, outbox
 from store.models import Conversation, OptOut
+from store.telegram import cancel_pending_to_chat
 from store.types import ConversationStatus
 
 
@@ -48,6 +49,18 @@ def opt_out(
     )
 
 
+def opt_out_blocked_bot(
+    *, session: Session, contact_id: int, chat_id: str, source: str, now: datetime
+) -> None:
+    """The citizen blocked the Telegram bot: an opt-out of everything, as STOP is.
+
+    Nothing is sent to confirm it: the bot cannot write to them, and an SMS right after they
+    blocked the bot would be the opposite of what they asked for.
+    """
+    opt_out(session=session, contact_id=contact_id, address=chat_id, source=source, now=now)
+    cancel_pending_to_chat(session=session, chat_id=chat_id)  # answers queued to the chat
+
+
 def opt_in(*, session: Session, contact_id: int, now: datetime) -> None:
     """Lift the contact's opt-outs (the citizen wrote START)."""
     session.execute(
@@ -55,7 +68,7 @@ def opt_in(*, session: Session, contact_id: int, now: datetime) -> None:
         .where(
             col(OptOut.contact_id) == contact_id,
             col(OptOut.revoked_at).is_(None),
-            col(OptOut.channel).is_(None),  # a Telegram block is lifted by restarting the bot
+            col(OptOut.channel).is_(None),  # a chat that was gone comes back by starting the bot
         )
         .values(revoked_at=now)
     )

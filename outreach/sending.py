@@ -25,7 +25,7 @@ from scheduler.window import SendWindow
 from store import outbox
 from store.db import unit_of_work
 from store.models import Campaign, Message
-from store.telegram import opt_out_of_telegram
+from store.telegram import TELEGRAM, opt_out_of_telegram
 from store.types import MessageStatus, Trigger
 
 log = structlog.get_logger(__name__)
@@ -51,14 +51,17 @@ class SendReport:
     errored: int = 0
     failed: int = 0
     settled: int = 0  # of `sent`: found accepted by the provider after an unknown outcome
+    withheld: int = 0  # claimed, then not sent: the person opted out earlier in the batch
 
 
 @dataclass(frozen=True)
 class _Claimed:
-    """What the sender needs of a claimed message once its transaction is closed."""
+    """What the sender keeps of a claimed message once the claim's transaction is over."""
 
     outgoing: OutgoingMessage
     channel: str
+    contact_id: int | None
+    kind: str
     attempts: int  # this attempt included
     created_at: datetime
 
@@ -90,20 +93,41 @@ def send_batch(
         )
         expiry = _expiries(session=session, claimed=claimed, window=window, now=now)
         work = [_claimed(message, expires_in=expiry.get(message.id or 0)) for message in claimed]
-    counts = {"sent": 0, "errored": 0, "failed": 0, "settled": 0}
+    counts = {"sent": 0, "errored": 0, "failed": 0, "settled": 0, "withheld": 0}
+    stopped: set[int] = set()  # contacts who opted out through an outcome in this batch
     for item in work:
-        channel = channels.get(item.channel)
-        settled = _settle(engine=engine, channel=channel, item=item)
-        result = settled if settled is not None else _deliver(channel, item.outgoing)
-        try:
-            outcome = _record_in_own_transaction(engine=engine, item=item, result=result, now=now)
-        except IntegrityError:
-            # Another sender settled a twin message onto the same provider id a moment ago.
-            retry = ChannelTemporaryError("settled twice at once: ask the provider again")
-            outcome = _record_in_own_transaction(engine=engine, item=item, result=retry, now=now)
-        counts[outcome] += 1
-        counts["settled"] += isinstance(settled, Receipt) and outcome == "sent"
+        for outcome in _handle(
+            engine=engine, channels=channels, item=item, now=now, stopped=stopped
+        ):
+            counts[outcome] += 1
     return SendReport(**counts)
+
+
+def _handle(
+    *,
+    engine: Engine,
+    channels: Mapping[str, Channel],
+    item: _Claimed,
+    now: datetime,
+    stopped: set[int],
+) -> list[str]:
+    """Send one claimed message (or settle or withhold it); return what it counts as."""
+    if item.contact_id in stopped and item.kind not in outbox.OPT_OUT_SAFE_KINDS:
+        with unit_of_work(engine) as session:
+            outbox.withdraw(session=session, message_id=item.outgoing.message_id)
+        return ["withheld"]
+    channel = channels.get(item.channel)
+    settled = _settle(engine=engine, channel=channel, item=item)
+    result = settled if settled is not None else _deliver(channel, item.outgoing)
+    try:
+        outcome = _record_in_own_transaction(engine=engine, item=item, result=result, now=now)
+    except IntegrityError:
+        # Another sender settled a twin message onto the same provider id a moment ago.
+        retry = ChannelTemporaryError("settled twice at once: ask the provider again")
+        outcome = _record_in_own_transaction(engine=engine, item=item, result=retry, now=now)
+    if _full_opt_out(result) and item.contact_id is not None:
+        stopped.add(item.contact_id)
+    return [outcome, "settled"] if isinstance(settled, Receipt) and outcome == "sent" else [outcome]
 
 
 def _record_in_own_transaction(
@@ -125,7 +149,21 @@ def _claimed(message: Message, *, expires_in: int | None) -> _Claimed:
         buttons=outbox.buttons_of(message),
         expires_in=expires_in,
     )
-    return _Claimed(outgoing, message.channel, message.attempts, message.created_at)
+    return _Claimed(
+        outgoing,
+        message.channel,
+        message.contact_id,
+        message.kind,
+        message.attempts,
+        message.created_at,
+    )
+
+
+def _full_opt_out(result: Outcome) -> bool:
+    """Tell whether the provider's answer opts the person out of every channel."""
+    if not isinstance(result, ChannelPermanentError):
+        return False
+    return result.opted_out and not result.channel_only
 
 
 def _settle(*, engine: Engine, channel: Channel | None, item: _Claimed) -> Outcome | None:
@@ -184,7 +222,7 @@ def _record(
 def _provider_opt_out(
     *, session: Session, message: Message, result: ChannelPermanentError, now: datetime
 ) -> None:
-    """The provider says the person does not want messages: on its channel only, or at all."""
+    """The provider says the person does not want messages (or cannot get them there)."""
     assert message.contact_id is not None
     if result.channel_only:
         opt_out_of_telegram(
@@ -192,6 +230,15 @@ def _provider_opt_out(
             contact_id=message.contact_id,
             chat_id=message.address,
             source="provider",
+            now=now,
+        )
+        return
+    if message.channel == TELEGRAM:
+        optout.opt_out_blocked_bot(
+            session=session,
+            contact_id=message.contact_id,
+            chat_id=message.address,
+            source="blocked",
             now=now,
         )
         return

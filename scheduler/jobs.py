@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from booking import follow_ups
+from booking import bookings, follow_ups
 from bot.service import Dialogue, advance
 from bot.types import Event, EventKind, Transition
 from store import due
@@ -27,6 +27,13 @@ def process_reminders(*, session: Session, dialogue: Dialogue, now: datetime, li
     rows = due.claim_due(session=session, model=Reminder, now=now, limit=limit)
     for reminder in rows:
         kind = ReminderKind(reminder.kind)
+        if kind is ReminderKind.BOOKING and bookings.has_begun(
+            session=session, booking_id=reminder.booking_id, now=now
+        ):
+            # Due before a long downtime: a reminder of a conversation already under way or
+            # over helps nobody, so it is skipped, not sent late.
+            due.finish(reminder, now=now, status=DueStatus.SKIPPED)
+            continue
         if kind in follow_ups.KINDS:
             _follow_up_reminder(session=session, dialogue=dialogue, reminder=reminder, now=now)
         else:

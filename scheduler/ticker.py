@@ -68,7 +68,7 @@ class Ticker:
                 limit=self.batch,
                 lease=self.lease,
             )
-            handled = report.sent + report.errored + report.failed
+            handled = report.sent + report.errored + report.failed + report.withheld
             sent += report.sent
             if handled < self.batch or self.stopping.is_set():
                 break

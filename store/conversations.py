@@ -28,6 +28,17 @@ def current_conversation(*, session: Session, contact_id: int) -> Conversation |
     ).first()
 
 
+def lock(*, session: Session, conversation_id: int) -> Conversation:
+    """Take the conversation's row lock and read it afresh: one dialogue step at a time.
+
+    Two messages from one citizen handled at the same moment would otherwise both step from
+    the same state, and one step would be lost (PostgreSQL; SQLite's write lock serialises).
+    """
+    return session.get_one(
+        Conversation, conversation_id, with_for_update=True, populate_existing=True
+    )
+
+
 def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
     """Return the booking that holds a slot in this conversation, if any."""
     return session.scalars(

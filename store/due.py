@@ -53,12 +53,15 @@ def cancel_scheduled_for_conversation(*, session: Session, conversation_id: int)
 
 
 def cancel_scheduled_for_contact(*, session: Session, contact_id: int) -> None:
-    """Cancel every scheduled invitation, reminder and follow-up that would reach a contact."""
+    """Cancel every invitation, reminder and follow-up still ahead that would reach a contact.
+
+    Invitations a campaign has not released yet (pending) are cancelled too.
+    """
     session.execute(
         update(Invitation)
         .where(
             col(Invitation.contact_id) == contact_id,
-            col(Invitation.status) == DueStatus.SCHEDULED,
+            col(Invitation.status).in_((DueStatus.SCHEDULED, DueStatus.PENDING)),
         )
         .values(status=DueStatus.CANCELLED)
     )

@@ -66,7 +66,7 @@ class OptOut(SQLModel, table=True):
     source: str = Field(max_length=32)  # "keyword", "provider", "staff", …
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc())
-    # None: every channel. "telegram": that channel only (the citizen blocked the bot).
+    # None: every channel. "telegram": that channel only (the chat is gone: a deleted account).
     channel: str | None = Field(default=None, max_length=16)
 
 

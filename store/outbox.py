@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from scheduler.window import COPENHAGEN
@@ -140,7 +141,7 @@ def claim_batch(
     at least `margin` (the caller checks the service's window likewise): one that could not
     reach the citizen before the window closes waits for the next opening.
     A message left in `sending` by a sender that died is claimed again once its lease is out.
-    An opt-out without a channel holds everywhere; one with a channel (a blocked Telegram bot)
+    An opt-out without a channel holds everywhere; one with a channel (a Telegram chat gone)
     holds back only that channel's messages.
     """
     opted_out = exists().where(
@@ -205,18 +206,42 @@ def cancel_pending_for_contact(*, session: Session, contact_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def withdraw(*, session: Session, message_id: int) -> bool:
+    """Withdraw a claimed message before it is handed over (its person opted out meanwhile)."""
+    result = session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.SENDING)
+        .values(status=MessageStatus.CANCELLED)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
 def advance_status(
     *, session: Session, message: Message, status: MessageStatus, now: datetime
 ) -> bool:
-    """Move a message's status forward; a late or repeated callback never moves it back."""
-    current = MessageStatus(message.status)
-    if STATUS_RANK[status] <= STATUS_RANK[current] and status != MessageStatus.ERRORED:
-        return False
-    if status == MessageStatus.ERRORED and current not in (MessageStatus.SENDING,):
-        return False
-    message.status = status
+    """Move a message's status forward; a late or repeated callback never moves it back.
+
+    One conditional UPDATE: the database checks the rank on the row as it is now, not as this
+    session read it, so a delivery report committed a moment ago (while the sender waited for the
+    provider's answer) is never overwritten by the sender's "sent".
+    """
+    if status == MessageStatus.ERRORED:
+        earlier: tuple[MessageStatus, ...] = (MessageStatus.SENDING,)
+    else:
+        earlier = tuple(s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status])
+    changes: dict[str, object] = {"status": status}
     if status == MessageStatus.DELIVERED:
-        message.delivered_at = now
+        changes["delivered_at"] = now
+    result = session.execute(
+        update(Message)
+        .where(col(Message.id) == message.id, col(Message.status).in_(earlier))
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
+    if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+        return False
+    for name, value in changes.items():
+        set_committed_value(message, name, value)  # written already: not dirty again
     return True
 
 

@@ -70,7 +70,7 @@ def link_contact(*, session: Session, contact_id: int, chat_id: str, now: dateti
 
 
 def has_channel_opt_out(*, session: Session, contact_id: int) -> bool:
-    """Tell whether the citizen has blocked the bot (an opt-out of Telegram in force)."""
+    """Tell whether an opt-out of Telegram alone is in force (the citizen's chat is gone)."""
     return bool(
         session.scalar(
             select(
@@ -111,7 +111,7 @@ def opt_out_of_telegram(
 
 
 def revoke_telegram_opt_out(*, session: Session, contact_id: int, now: datetime) -> None:
-    """Lift an opt-out of Telegram: the citizen started the bot again."""
+    """Lift an opt-out of Telegram alone: the citizen started the bot or wrote to it again."""
     session.execute(
         update(OptOut)
         .where(

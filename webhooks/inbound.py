@@ -72,6 +72,8 @@ def receive_text(
         return _unknown_sender(
             session=session, dialogue=dialogue, channel=channel, address=address, text=text, now=now
         )
+    assert conversation.id is not None
+    conversation = conversations.lock(session=session, conversation_id=conversation.id)
     message.contact_id = contact.id
     message.conversation_id = conversation.id
     if conversation.replied_at is None and conversation.status == ConversationStatus.OPEN:

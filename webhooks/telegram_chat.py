@@ -13,6 +13,7 @@ import structlog
 from sqlmodel import Session
 
 from bot.service import Dialogue
+from outreach import optout
 from store import link_codes
 from store import telegram as telegram_store
 from store.models import Contact, StaffMember
@@ -39,6 +40,9 @@ STAFF_HELP = (
 CITIZEN_LINKED = "Tak! Nu kan du skrive med os her i stedet for SMS."
 CITIZEN_LAST = "Vores seneste besked til dig var:\n\n{text}"
 CITIZEN_BACK = "Velkommen tilbage. Skriv bare her, så svarer vi."
+CITIZEN_STILL_OPTED_OUT = (
+    "Du er afmeldt og får ikke flere beskeder fra os. Skriv START, hvis du vil have beskeder igen."
+)
 
 
 def on_text(
@@ -131,11 +135,17 @@ def _from_citizen(
     assert contact.id is not None
     command, argument = _command(event.text)
     if command == "/start":
-        reply(session=session, chat_id=event.chat_id, text=CITIZEN_BACK, now=now)
+        # Telegram sends /start when someone restarts the bot; that is no START to lift an
+        # opt-out with, so an opted-out citizen is told how to come back instead.
+        if optout.is_opted_out(session=session, contact_id=contact.id):
+            text, kind = CITIZEN_STILL_OPTED_OUT, "opt_out"  # the one kind an opt-out lets out
+        else:
+            text, kind = CITIZEN_BACK, "telegram_info"
+        reply(session=session, chat_id=event.chat_id, text=text, now=now, kind=kind)
         return
     # A command is a word of the dialogue: "/stop" is STOP, "/hjælp" is HJÆLP.
     text = f"{command[1:]} {argument}".strip() if command else event.text
-    # Writing here means the bot is not blocked (any more).
+    # Writing here means the chat works: lifts an opt-out of Telegram alone (not STOP's).
     telegram_store.revoke_telegram_opt_out(session=session, contact_id=contact.id, now=now)
     receive_text(
         session=session,

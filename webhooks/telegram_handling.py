@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.service import Dialogue
 from channels.port import Buttons, Channel, ChannelPermanentError, ChannelTemporaryError
+from outreach import optout
 from outreach.sending import send_batch
 from scheduler.clock import Clock
 from scheduler.window import SendWindow
@@ -93,7 +94,11 @@ def handle_update(
 
 
 def on_membership(*, session: Session, event: ChatMembership, now: datetime) -> None:
-    """A user blocked the bot (opted out of Telegram) or started it again."""
+    """A user blocked the bot or started it again.
+
+    A citizen who blocks the bot is opted out of everything, in this transaction. Starting the
+    bot again does not lift that: only the citizen's own START does (`telegram_chat`).
+    """
     staff = telegram_store.staff_by_chat(session=session, chat_id=event.chat_id)
     if staff is not None and event.blocked:
         staff.channel, staff.address = "console", ""
@@ -103,10 +108,11 @@ def on_membership(*, session: Session, event: ChatMembership, now: datetime) -> 
     if contact is None or contact.id is None:
         return
     if event.blocked:
-        telegram_store.opt_out_of_telegram(
+        optout.opt_out_blocked_bot(
             session=session, contact_id=contact.id, chat_id=event.chat_id, source="blocked", now=now
         )
     else:
+        # The chat works again: lifts only an opt-out of Telegram alone (a chat that was gone).
         telegram_store.revoke_telegram_opt_out(session=session, contact_id=contact.id, now=now)
     log.info("telegram.citizen_membership", blocked=event.blocked)
 

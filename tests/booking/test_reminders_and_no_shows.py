@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from booking.bookings import reminder_due
 from booking.outcomes import Outcome, record_outcome
+from bot.service import Dialogue
 from scheduler import jobs
 from scheduler.window import COPENHAGEN, SendWindow
 from store.models import Booking, Contact, Conversation, Reminder, Slot
@@ -81,6 +82,31 @@ class TestReminder:
         booking = book(session, world, "+4520000001")
         evening = booking_reminder(session, booking).due_at.replace(hour=19)
         assert jobs.process_reminders(session=session, dialogue=DIALOGUE, now=evening, limit=9) == 0
+
+    def test_late_after_downtime_still_sent_while_the_conversation_is_ahead(
+        self, session: Session
+    ) -> None:
+        world = make_world(session)
+        booking = book(session, world, "+4520000001")
+        reminder = booking_reminder(session, booking)
+        starts = session.get_one(Slot, booking.slot_id).starts_at
+        # The morning of the conversation, a minute before it, in a window that opens at 08:00.
+        late, early_window = starts - timedelta(minutes=1), SendWindow(start_hour=8)
+        assert early_window.is_open(late)
+        dialogue = Dialogue(window=early_window)
+        jobs.process_reminders(session=session, dialogue=dialogue, now=late, limit=9)
+        assert len(outbound(session, kind="reminder")) == 1
+        assert session.get_one(Reminder, reminder.id).status == DueStatus.DONE
+
+    def test_skipped_once_the_conversation_has_begun(self, session: Session) -> None:
+        world = make_world(session)
+        booking = book(session, world, "+4520000001")
+        reminder = booking_reminder(session, booking)
+        starts = session.get_one(Slot, booking.slot_id).starts_at
+        assert jobs.process_reminders(session=session, dialogue=DIALOGUE, now=starts, limit=9) == 1
+        assert outbound(session, kind="reminder") == []
+        stored = session.get_one(Reminder, reminder.id)
+        assert (stored.status, stored.done_at) == (DueStatus.SKIPPED, starts)
 
     def test_a_cancelled_booking_is_not_reminded(self, session: Session) -> None:
         world = make_world(session)

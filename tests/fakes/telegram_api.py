@@ -59,6 +59,7 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     blocked: set[int] = field(default_factory=set)
+    deactivated: set[int] = field(default_factory=set)
     flood_seconds: int = 0
     flood_calls: int = 0
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -75,6 +76,7 @@ class FakeTelegram:
             self.answers.clear()
             self.updates.clear()
             self.blocked.clear()
+            self.deactivated.clear()
             self.webhook = None
             self.flood_seconds = self.flood_calls = 0
 
@@ -90,6 +92,10 @@ class FakeTelegram:
     def block(self, chat_id: int) -> None:
         """The user blocks the bot: sending to them answers 403."""
         self.blocked.add(chat_id)
+
+    def deactivate(self, chat_id: int) -> None:
+        """The user deleted their Telegram account: sending to them answers 403."""
+        self.deactivated.add(chat_id)
 
     def flood(self, *, seconds: int, calls: int = 1) -> None:
         """The next `calls` calls of sendMessage answer 429 with retry_after."""
@@ -141,6 +147,8 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.deactivated:
+            return _error(403, "Forbidden: user is deactivated")
         if self.flood_calls > 0:
             self.flood_calls -= 1
             return _error(

@@ -1,4 +1,7 @@
-"""A user who blocks the bot is opted out of Telegram, and of Telegram only."""
+"""A citizen who blocks the bot is opted out of everything, as by STOP; a staff member is unlinked.
+
+A chat that is gone for another reason (a deleted account) stops Telegram only.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,13 @@ from outreach.sending import send_batch
 from recruitbot.runtime import Runtime
 from store import outbox
 from store.db import unit_of_work
-from store.models import Message, OptOut, StaffMember
-from store.types import MessageStatus, Trigger
+from store.models import Message, OptOut, Reminder, StaffMember
+from store.types import DueStatus, MessageStatus, Trigger
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram import scenario
 from tests.telegram.test_citizen import linked_citizen
 from tests.telegram.updates import Updates, post
+from webhooks.telegram_chat import CITIZEN_STILL_OPTED_OUT
 
 CHAT = scenario.CITIZEN_CHAT
 
@@ -54,7 +58,7 @@ def status(runtime: Runtime, message_id: int) -> str:
 
 
 class TestCitizenBlocksTheBot:
-    def test_opted_out_of_telegram_and_still_reached_by_sms(
+    def test_opted_out_of_everything_at_once(
         self,
         client: TestClient,
         runtime: Runtime,
@@ -63,23 +67,43 @@ class TestCitizenBlocksTheBot:
     ) -> None:
         contact_id = linked_citizen(client, runtime, updates)
         waiting = queue(runtime, contact_id, "telegram", "venter")
+        waiting_sms = queue(runtime, contact_id, "console", "venter pr. sms")
         post(client, updates.membership(CHAT, status="kicked"))
         with Session(runtime.engine) as session:
             opt_out = session.scalars(select(OptOut)).one()
+            nudge = session.scalars(select(Reminder)).one()  # the invitation's reminder
         assert (opt_out.contact_id, opt_out.channel, opt_out.source) == (
             contact_id,
-            "telegram",
+            None,
             "blocked",
         )
-        assert status(runtime, waiting) == MessageStatus.CANCELLED
+        assert status(runtime, waiting) == status(runtime, waiting_sms) == MessageStatus.CANCELLED
+        assert nudge.status == DueStatus.CANCELLED
         later = queue(runtime, contact_id, "telegram", "senere")
         by_sms = queue(runtime, contact_id, "console", "pr. sms")
         deliver(runtime)
-        assert status(runtime, later) == MessageStatus.QUEUED  # held back, not sent
-        assert status(runtime, by_sms) == MessageStatus.SENT
+        assert status(runtime, later) == status(runtime, by_sms) == MessageStatus.QUEUED  # held
         assert "senere" not in [m["text"] for m in telegram_api.sent(CHAT)]
 
-    def test_starting_the_bot_again_lifts_it(
+    def test_a_send_to_the_blocked_bot_opts_out_of_everything(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        updates: Updates,
+        telegram_api: FakeTelegram,
+    ) -> None:
+        contact_id = linked_citizen(client, runtime, updates)
+        telegram_api.block(CHAT)  # blocked, and Telegram's update about it never came
+        refused = queue(runtime, contact_id, "telegram", "til telegram")
+        same_batch = queue(runtime, contact_id, "console", "pr. sms i samme omgang")
+        deliver(runtime)
+        assert status(runtime, refused) == MessageStatus.FAILED
+        assert status(runtime, same_batch) == MessageStatus.CANCELLED  # never handed over
+        with Session(runtime.engine) as session:
+            opt_out = session.scalars(select(OptOut)).one()
+        assert (opt_out.channel, opt_out.source, opt_out.revoked_at) == (None, "blocked", None)
+
+    def test_starting_the_bot_again_does_not_lift_it_start_does(
         self,
         client: TestClient,
         runtime: Runtime,
@@ -90,10 +114,18 @@ class TestCitizenBlocksTheBot:
         post(client, updates.membership(CHAT, status="kicked"))
         held = queue(runtime, contact_id, "telegram", "holdt tilbage")
         post(client, updates.membership(CHAT, status="member"))
+        post(client, updates.text(CHAT, "/start"))  # what Telegram sends on a restart
         deliver(runtime)
-        assert status(runtime, held) == MessageStatus.SENT
+        assert status(runtime, held) == MessageStatus.QUEUED
+        assert telegram_api.sent(CHAT)[-1]["text"] == CITIZEN_STILL_OPTED_OUT
+        with Session(runtime.engine) as session:
+            assert session.scalars(select(OptOut)).one().revoked_at is None
+        post(client, updates.text(CHAT, "START"))
+        deliver(runtime)
         with Session(runtime.engine) as session:
             assert session.scalars(select(OptOut)).one().revoked_at is not None
+        assert status(runtime, held) == MessageStatus.SENT
+        assert any(m["text"].startswith("Du er tilmeldt igen") for m in telegram_api.sent(CHAT))
 
     def test_the_same_block_twice_is_one_opt_out(
         self, client: TestClient, runtime: Runtime, updates: Updates
@@ -103,6 +135,29 @@ class TestCitizenBlocksTheBot:
         post(client, updates.membership(CHAT, status="kicked"))
         with Session(runtime.engine) as session:
             assert len(session.scalars(select(OptOut)).all()) == 1
+
+
+class TestTelegramGone:
+    def test_a_deleted_account_stops_telegram_and_sms_goes_on(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        updates: Updates,
+        telegram_api: FakeTelegram,
+    ) -> None:
+        contact_id = linked_citizen(client, runtime, updates)
+        telegram_api.deactivate(CHAT)
+        refused = queue(runtime, contact_id, "telegram", "til telegram")
+        deliver(runtime)
+        with Session(runtime.engine) as session:
+            opt_out = session.scalars(select(OptOut)).one()
+        assert (opt_out.channel, opt_out.source) == ("telegram", "provider")
+        assert status(runtime, refused) == MessageStatus.FAILED
+        later = queue(runtime, contact_id, "telegram", "senere")
+        by_sms = queue(runtime, contact_id, "console", "pr. sms")
+        deliver(runtime)
+        assert status(runtime, later) == MessageStatus.QUEUED  # held back, not sent
+        assert status(runtime, by_sms) == MessageStatus.SENT
 
 
 class TestStaffBlocksTheBot:

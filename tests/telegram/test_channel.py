@@ -82,14 +82,23 @@ class TestSend:
 
 
 class TestErrors:
-    def test_blocked_bot_is_an_opt_out_of_telegram_only(
+    def test_blocked_bot_is_a_full_opt_out(
         self, telegram: TelegramChannel, telegram_api: FakeTelegram
     ) -> None:
         telegram_api.block(CHAT)
         with pytest.raises(ChannelPermanentError) as raised:
             telegram.send(message())
-        assert raised.value.opted_out and raised.value.channel_only
+        assert raised.value.opted_out and not raised.value.channel_only
         assert "blocked" in raised.value.reason
+
+    def test_a_deleted_account_closes_telegram_only(
+        self, telegram: TelegramChannel, telegram_api: FakeTelegram
+    ) -> None:
+        telegram_api.deactivate(CHAT)
+        with pytest.raises(ChannelPermanentError) as raised:
+            telegram.send(message())
+        assert raised.value.opted_out and raised.value.channel_only
+        assert "deactivated" in raised.value.reason
 
     def test_flood_control_is_temporary(
         self, telegram: TelegramChannel, telegram_api: FakeTelegram

@@ -13,6 +13,7 @@ from channels.port import Channel
 from channels.telegram import TelegramChannel, TelegramConfig
 from channels.twilio import TwilioChannel, TwilioConfig
 from outreach.pseudonyms import Pseudonymizer
+from privacy.retention import RetentionJob
 from recruitbot.settings import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.ticker import Ticker
@@ -41,6 +42,9 @@ class Runtime:
             dialogue=self.dialogue,
             channels=self.channels,
             batch=self.settings.sender_batch,
+            daily_jobs=(
+                RetentionJob(days=self.settings.retention_days, pseudonymizer=self.pseudonymizer),
+            ),
         )
 
     @property

@@ -164,18 +164,21 @@ def random_citizen_key() -> str:
 
 
 def purge_freed_space(engine: Engine) -> None:
-    """After an erasure has committed, move SQLite's write-ahead log into the file and empty it.
+    """After an erasure has committed, rebuild the SQLite file and empty its write-ahead log.
 
-    With secure_delete on (store.db), the deleted rows are then zeros in the file, and the old
-    copies of their pages are gone from the -wal file. PostgreSQL needs nothing here: deleted rows
-    are unreachable at once, and autovacuum reclaims their space.
+    secure_delete (store.db) zeroes a deleted row where it stands, but SQLite leaves stale copies
+    of rows it once moved between pages in their pages' unused space: only VACUUM, which writes
+    the file anew from the live rows, removes those. The checkpoint then moves the new pages into
+    the file and truncates the -wal file, which held the old ones. PostgreSQL is left to its
+    autovacuum: deleted rows are unreachable at once (docs/privacy.md says what remains on disk).
     """
     if engine.dialect.name != "sqlite":
         return
-    # The raw connection runs in autocommit (store.db): a checkpoint cannot run in a transaction.
+    # The raw connection runs in autocommit (store.db): neither statement can run in a transaction.
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
+        cursor.execute("VACUUM")
         busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         cursor.close()
     finally:

@@ -218,6 +218,16 @@ def suppress(*, session: Session, key: str, reason: str, now: datetime) -> None:
     )
 
 
+def add_opt_outs(
+    *, session: Session, contacts: Sequence[tuple[int, str]], source: str, now: datetime
+) -> None:
+    """Opt these (contact id, phone) pairs out of every channel."""
+    session.add_all(
+        OptOut(contact_id=cid, address=phone, source=source, created_at=now)
+        for cid, phone in contacts
+    )
+
+
 def claim_day(*, session: Session, job: str, day: date, now: datetime) -> bool:
     """Claim a job's run for a local day; False when some process has claimed it already."""
     statement = (
@@ -287,30 +297,41 @@ def _work_ahead(contact_id: Any, now: datetime) -> ColumnElement[bool]:
 
 
 def past_retention(
-    *, session: Session, cutoff: datetime, now: datetime, limit: int | None = None
-) -> Sequence[Contact]:
-    """Return citizens last active before `cutoff` with nothing ahead, lowest id first."""
+    *, session: Session, cutoff: datetime, now: datetime, among: Sequence[int] | None = None
+) -> list[int]:
+    """Return the ids of citizens last active before `cutoff` with nothing ahead, in order."""
     activity = _activity()
+    known = (
+        activity.c.contact_id.is_not(None) if among is None else activity.c.contact_id.in_(among)
+    )
     last = (
         select(activity.c.contact_id)
-        .where(activity.c.at.is_not(None), activity.c.contact_id.is_not(None))
+        .where(activity.c.at.is_not(None), known)
         .group_by(activity.c.contact_id)
         .having(func.max(activity.c.at) < cutoff)
     )
     statement = (
-        select(Contact)
+        select(col(Contact.id))
         .where(col(Contact.id).in_(last), ~_work_ahead(col(Contact.id), now))
         .order_by(col(Contact.id))
-        .limit(limit)
     )
-    return session.scalars(statement).all()
+    return [i for i in session.scalars(statement) if i is not None]
 
 
-def add_opt_outs(
-    *, session: Session, contacts: Sequence[tuple[int, str]], source: str, now: datetime
-) -> None:
-    """Opt these (contact id, phone) pairs out of every channel."""
-    session.add_all(
-        OptOut(contact_id=cid, address=phone, source=source, created_at=now)
-        for cid, phone in contacts
+def contacts(*, session: Session, ids: Sequence[int]) -> Sequence[Contact]:
+    """Load contacts by id."""
+    return session.scalars(select(Contact).where(col(Contact.id).in_(ids))).all()
+
+
+def count_opted_out(*, session: Session, ids: Sequence[int]) -> int:
+    """Count the citizens among these who have an opt-out from every channel in force."""
+    opted_out = exists().where(
+        or_(
+            col(OptOut.contact_id) == col(Contact.id),
+            and_(col(OptOut.contact_id).is_(None), col(OptOut.address) == col(Contact.phone)),
+        ),
+        col(OptOut.revoked_at).is_(None),
+        col(OptOut.channel).is_(None),
     )
+    statement = select(func.count()).where(col(Contact.id).in_(ids), opted_out)
+    return int(session.scalar(statement) or 0)

@@ -46,13 +46,47 @@ def run_retention(
 ) -> RetentionReport:
     """Erase everyone past the period, a batch per transaction; dry, only count them."""
     cutoff = now - timedelta(days=days)
-    if dry_run:
-        return _count(engine=engine, now=now, cutoff=cutoff)
-    citizens = suppressed = 0
-    while True:
+    with Session(engine) as session:
+        due = repository.past_retention(session=session, cutoff=cutoff, now=now)
+        if dry_run:
+            opted_out = repository.count_opted_out(session=session, ids=due)
+            return RetentionReport(cutoff, len(due), opted_out, dry_run=True)
+    erased, suppressed = _erase(
+        engine=engine, due=due, cutoff=cutoff, now=now, pseudonymizer=pseudonymizer
+    )
+    with unit_of_work(engine) as session:
+        unlinked = _sweep(session=session, before=cutoff, pseudonymizer=pseudonymizer, now=now)
+        repository.add_event(
+            session=session,
+            actor=ACTOR,
+            action="retention.run",
+            subject_type="retention",
+            now=now,
+            detail=f"{erased} citizens erased; also {describe(unlinked)}",
+        )
+    if erased or any(unlinked.values()):
+        purge_freed_space(engine)
+    log.info("privacy.retention_run", citizens=erased, suppressed=suppressed, **unlinked)
+    return RetentionReport(cutoff, erased, suppressed, unlinked)
+
+
+def _erase(
+    *,
+    engine: Engine,
+    due: list[int],
+    cutoff: datetime,
+    now: datetime,
+    pseudonymizer: Pseudonymizer,
+) -> tuple[int, int]:
+    """Erase the citizens due, a batch per transaction; return how many, and how many opted out."""
+    erased = suppressed = 0
+    for start in range(0, len(due), BATCH):
         with unit_of_work(engine) as session:
-            due = repository.past_retention(session=session, cutoff=cutoff, now=now, limit=BATCH)
-            for contact in due:
+            # Checked again in the batch's transaction: someone may have written meanwhile.
+            still = repository.past_retention(
+                session=session, cutoff=cutoff, now=now, among=due[start : start + BATCH]
+            )
+            for contact in repository.contacts(session=session, ids=still):
                 result = erase_citizen(
                     session=session,
                     contact=contact,
@@ -63,34 +97,8 @@ def run_retention(
                     reason=ErasureReason.RETENTION,
                 )
                 suppressed += int(result.suppressed)
-        citizens += len(due)
-        if len(due) < BATCH:
-            break
-    with unit_of_work(engine) as session:
-        unlinked = _sweep(session=session, before=cutoff, pseudonymizer=pseudonymizer, now=now)
-        repository.add_event(
-            session=session,
-            actor=ACTOR,
-            action="retention.run",
-            subject_type="retention",
-            now=now,
-            detail=f"{citizens} citizens erased; also {describe(unlinked)}",
-        )
-    purge_freed_space(engine)
-    log.info("privacy.retention_run", citizens=citizens, suppressed=suppressed, **unlinked)
-    return RetentionReport(
-        cutoff=cutoff, citizens=citizens, suppressed=suppressed, unlinked=unlinked
-    )
-
-
-def _count(*, engine: Engine, now: datetime, cutoff: datetime) -> RetentionReport:
-    with Session(engine) as session:
-        due = repository.past_retention(session=session, cutoff=cutoff, now=now)
-        opted_out = sum(
-            repository.is_opted_out(session=session, contact_ids=[c.id or 0], addresses=[c.phone])
-            for c in due
-        )
-    return RetentionReport(cutoff=cutoff, citizens=len(due), suppressed=opted_out, dry_run=True)
+            erased += len(still)
+    return erased, suppressed
 
 
 def _sweep(

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
+from sqlmodel import Session
 
 from api.deps import CoordinatorDep, ServicesDep, SessionDep, StaffDep
 from api.routing import secured_router
@@ -69,7 +70,7 @@ QueryId = Annotated[int | None, Query(ge=1, le=DB_INT_MAX)]
 
 
 def _shown(
-    session: SessionDep,
+    session: Session,
     scope: Scope,
     views: Sequence[repository.BookingView],
     *,

@@ -22,12 +22,14 @@ from store.models import (
     DailyJob,
     FollowUp,
     Invitation,
+    Location,
     Membership,
     Message,
     Municipality,
     OptOut,
     Reminder,
     Slot,
+    StaffMember,
     Suppression,
 )
 from store.types import BookingStatus, DueStatus
@@ -193,6 +195,24 @@ def is_opted_out(*, session: Session, contact_ids: Sequence[int], addresses: Seq
         col(OptOut.channel).is_(None),
     )
     return bool(session.scalar(select(exists().where(condition))))
+
+
+def bookings_ahead(
+    *, session: Session, contact_ids: Sequence[int], now: datetime
+) -> Sequence[tuple[Slot, Location, StaffMember]]:
+    """Return the slots these citizens hold from now on, with where and with whom."""
+    rows = session.execute(
+        select(Slot, Location, StaffMember)
+        .join(Booking, col(Booking.slot_id) == col(Slot.id))
+        .join(Location, col(Location.id) == col(Slot.location_id))
+        .join(StaffMember, col(StaffMember.id) == col(Slot.staff_member_id))
+        .where(
+            col(Booking.contact_id).in_(contact_ids),
+            col(Booking.status) == BookingStatus.BOOKED,
+            col(Slot.starts_at) >= now,
+        )
+    ).all()
+    return [(slot, location, staff) for slot, location, staff in rows]
 
 
 # ---------------------------------------------------------------- suppression and daily jobs

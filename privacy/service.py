@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from api.errors import NotFoundError
 from api.keys import Principal
+from booking import bookings
 from outreach.pseudonyms import Pseudonymizer
 from privacy import holdings, repository
 from privacy.erasure import erase_rows
@@ -54,6 +55,11 @@ READ = "citizen.read"  # personal data shown in an API answer
 EXPORT = "citizen.export"
 ERASE = "citizen.erase"
 _KEY_ACTOR = "api_key:"
+# To staff when an erased citizen held a slot: the slot is free, and the notice names nobody.
+ERASED_BOOKING = (
+    "Aflyst: {when}, {where}. Borgeren har bedt om at få sine oplysninger slettet, "
+    "så tiden er ledig igen."
+)
 
 
 class ErasureReason(StrEnum):
@@ -338,6 +344,7 @@ def erase_citizen(
     phones = sorted({*(c.phone for c in contacts), *([phone] if phone else [])})
     addresses = sorted({*phones, *repository.addresses(session=session, contacts=contacts)})
     opted_out = repository.is_opted_out(session=session, contact_ids=ids, addresses=addresses)
+    _tell_staff_of_bookings_ahead(session=session, contact_ids=ids, now=now)
     counts = erase_rows(session=session, contacts=contacts, addresses=addresses)
     suppress = reason is ErasureReason.REQUEST or opted_out
     if suppress:
@@ -359,6 +366,20 @@ def erase_citizen(
         detail=f"{reason.value}: {describe(counts)}",
     )
     return ErasurePublic(erased=erased, deleted=counts, suppressed=suppress)
+
+
+def _tell_staff_of_bookings_ahead(
+    *, session: Session, contact_ids: Sequence[int], now: datetime
+) -> None:
+    """Tell staff that a conversation they were to hold is off, without saying with whom."""
+    for slot, location, staff in repository.bookings_ahead(
+        session=session, contact_ids=contact_ids, now=now
+    ):
+        when = slot.starts_at.astimezone(COPENHAGEN)
+        text = ERASED_BOOKING.format(when=f"{when:%d.%m.%Y kl. %H.%M}", where=location.name)
+        bookings.notify_staff(
+            session=session, staff=staff, kind="staff_cancellation", text=text, now=now
+        )
 
 
 def describe(counts: dict[str, int]) -> str:

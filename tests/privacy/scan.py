@@ -33,28 +33,28 @@ class Scan:
     def of(cls, numbers: Iterable[str]) -> Scan:
         return cls(cprs=frozenset(n.replace("-", "").encode() for n in numbers))
 
-    def bytes(self, name: str, data: bytes) -> None:
-        """Scan one file or stream."""
+    def bytes(self, name: str, data: bytes, *, generic: bool = True) -> None:
+        """Scan one file or stream; `generic=False` seeks only the given numbers."""
         self.sources += 1
-        self._search(name, data)
+        self._search(name, data, generic=generic)
 
     def cell(self, name: str, value: str) -> None:
         """Scan one value from a database."""
         self.cells += 1
         self._search(name, value.encode("utf-8"))
 
-    def _search(self, name: str, data: bytes) -> None:
+    def _search(self, name: str, data: bytes, *, generic: bool = True) -> None:
         self.size += len(data)
         for match in _ANY_PLACE.finditer(data):
             if match[1].replace(b"-", b"") in self.cprs:
                 self.hits.append(f"{name}: {match[1].decode()}")
-        for match in _GENERIC.finditer(data):
+        for match in _GENERIC.finditer(data) if generic else ():
             if parse_cpr(match[0].decode()) is not None:
                 self.hits.append(f"{name}: {match[0].decode()} (a valid CPR number)")
 
-    def files(self, paths: Iterable[Path]) -> None:
+    def files(self, paths: Iterable[Path], *, generic: bool = True) -> None:
         """Scan files, and every file under a folder."""
         for path in paths:
             found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
             for file in found:
-                self.bytes(file.name, file.read_bytes())
+                self.bytes(file.name, file.read_bytes(), generic=generic)

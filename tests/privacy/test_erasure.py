@@ -18,14 +18,24 @@ from api.keys import Role
 from monitoring import evaluation_tables
 from outreach import targeting
 from outreach.contacts import import_members, read_member_file
-from privacy.service import ERASE
+from privacy.service import ERASE, erase_citizen
 from recruitbot.cli import app as cli
 from recruitbot.runtime import Runtime
 from recruitbot.settings import get_settings
 from store.db import unit_of_work
-from store.models import AuditEvent, Campaign, Contact, MonitoringRecord, OptOut, Suppression
+from store.models import (
+    AuditEvent,
+    Booking,
+    Campaign,
+    Contact,
+    Message,
+    MonitoringRecord,
+    OptOut,
+    Suppression,
+)
 from tests.api.support import bearer, make_key
-from tests.booking.support import NOW
+from tests.booking.support import NOW, book
+from tests.factories import make_world
 from tests.privacy.support import (
     CHAT,
     NAME,
@@ -253,3 +263,26 @@ class TestEraseFromTheCommandLine:
         result = CliRunner().invoke(cli, ["citizen", "erase"])
         assert result.exit_code == 2
         assert "either --phone or --contact" in result.output
+
+
+class TestBookingsAhead:
+    def test_staff_are_told_without_a_name(self, session: Session) -> None:
+        world = make_world(session)
+        booking = book(session, world, PHONE)
+        contact = session.get_one(Contact, booking.contact_id)
+        ref = contact.public_id
+        erase_citizen(
+            session=session,
+            contact=contact,
+            phone=None,
+            pseudonymizer=pseudonymizer("sqlite://"),
+            actor="cli",
+            now=NOW,
+        )
+        notices = session.scalars(
+            select(Message).where(col(Message.staff_member_id).is_not(None))
+        ).all()
+        (notice,) = notices  # the booking notice named the person and went with them
+        assert notice.text.startswith("Aflyst: 25.11.2026 kl. 09.00, Sundhedscenter Roskilde.")
+        assert not [n for n in ("Anne", "Jensen", PHONE, NATIONAL, ref) if n in notice.text]
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0

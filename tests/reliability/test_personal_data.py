@@ -46,7 +46,7 @@ from recruitbot.settings import Settings, get_settings
 from scheduler.clock import SimulatedClock
 from scheduler.window import COPENHAGEN
 from store.db import unit_of_work
-from store.models import Booking, Contact, Conversation, Message
+from store.models import Booking, Contact, Conversation, Message, MonitoringRecord
 from tests.privacy.scan import Scan
 from tests.privacy.support import found_in_files, found_in_tables, sqlite_files, text_cells
 from tests.reliability import size
@@ -199,15 +199,16 @@ def write_exports(runtime: Runtime, url: str, out: Path, clock: SimulatedClock) 
 def scan_store(scan: Scan, engine: Engine, url: str) -> None:
     """Every text cell; then the SQLite file and its -wal as they are now, or pg_dump's output.
 
-    The cells give the generic pattern clean word boundaries; in the file's bytes a value may be
-    glued to the next column's, which only the search for the given numbers sees through.
+    In the file's bytes a row's values are glued together, so the generic pattern would read
+    across them (a time's microseconds and the next time's year make "1001212026"): there only
+    the given numbers are sought. Every value is also read as a cell, with clean boundaries.
     """
     for table, column, value in text_cells(engine):
         scan.cell(f"{table}.{column}", value)
     if engine.dialect.name == "sqlite":
         files = sqlite_files(url)
         assert any(p.name.endswith("-wal") and p.stat().st_size > 0 for p in files), "no WAL"
-        scan.files(files)
+        scan.files(files, generic=False)
         return
     pg_dump = shutil.which("pg_dump")
     if pg_dump:
@@ -242,6 +243,11 @@ def test_no_cpr_number_in_clear_text_anywhere(
         scan.files([log, out])
         assert scan.hits == [], f"CPR numbers in clear text: {scan.hits[:10]}"
         assert imported["imported"] and texted == 5
+        with Session(runtime.engine) as session:
+            talked, booked, checked = (
+                session.scalar(select(func.count()).select_from(model)) or 0
+                for model in (Conversation, Booking, MonitoringRecord)
+            )
         _the_scan_finds_what_is_there(runtime, database_url, numbers, members, log)
         erased = _erasure_leaves_nothing(runtime, database_url)
     finally:
@@ -250,8 +256,9 @@ def test_no_cpr_number_in_clear_text_anywhere(
     with capsys.disabled():
         print(
             f"\n[personal data] {runtime.engine.dialect.name}, encryption key {encrypted}: "
-            f"{len(numbers)} members with CPR, {imported['imported']} imported, {texted} texted "
-            f"theirs; {scan.cells} cells, {scan.sources} files ({scan.size / 1e6:.1f} MB), "
+            f"{len(numbers)} members with CPR, {imported['imported']} imported, {talked} "
+            f"conversations, {booked} bookings, {checked} health checks, {texted} texted "
+            f"their CPR; {scan.cells} cells, {scan.sources} files ({scan.size / 1e6:.1f} MB), "
             f"{lines} log lines scanned: 0 CPR numbers; {erased} erased: 0 traces"
         )
 

@@ -28,7 +28,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlmodel import col
+from sqlmodel import Session, col
 from stdnum.dk import cpr as stdnum_cpr
 from typer.testing import CliRunner
 

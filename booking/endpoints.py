@@ -6,10 +6,12 @@ bookings of that person's own slots. Another municipality's objects do not exist
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
+from sqlmodel import Session
 
 from api.deps import CoordinatorDep, ServicesDep, SessionDep, StaffDep
 from api.routing import secured_router
@@ -35,6 +37,7 @@ from booking.schemas import (
     StaffMemberPublic,
     local,
 )
+from privacy.service import record_reads
 from scheduler.window import COPENHAGEN
 from store.models import MonitoringRecord
 from store.types import BookingStatus
@@ -64,6 +67,24 @@ CONFLICT = error_responses(400, 409)
 Limit = Annotated[int, Query(ge=1, le=1000)]
 PathId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 QueryId = Annotated[int | None, Query(ge=1, le=DB_INT_MAX)]
+
+
+def _shown(
+    session: Session,
+    scope: Scope,
+    views: Sequence[repository.BookingView],
+    *,
+    now: datetime,
+    detail: str,
+) -> None:
+    """Log that the citizens of these bookings (name, phone) were shown to the caller."""
+    record_reads(
+        session=session,
+        actor=scope.actor,
+        contact_ids=[view.contact.id for view in views],
+        now=now,
+        detail=detail,
+    )
 
 
 def _day_start(day: date | None) -> datetime | None:
@@ -245,15 +266,17 @@ def list_bookings(
         before=_day_after(to_day),
         limit=limit,
     )
+    now = services.clock.now()
     audit(
         session=session,
         scope=scope,
         action="bookings.read",
         subject_type="booking",
         subject_id=None,
-        now=services.clock.now(),
+        now=now,
         detail=f"{len(views)} bookings",
     )
+    _shown(session, scope, views, now=now, detail="GET /api/v1/bookings")
     return [BookingPublic.of(view) for view in views]
 
 
@@ -274,6 +297,7 @@ def cancel_booking(
         subject_id=booking_id,
         now=now,
     )
+    _shown(session, scope, [view], now=now, detail="POST /api/v1/bookings/{id}/cancel")
     return BookingPublic.of(view)
 
 
@@ -304,6 +328,7 @@ def move_booking(
         now=now,
         detail=f"to booking {view.booking.id}",
     )
+    _shown(session, scope, [view], now=now, detail="POST /api/v1/bookings/{id}/move")
     return BookingPublic.of(view)
 
 
@@ -343,6 +368,7 @@ def record_outcome(
     )
     follow_up = follow_ups.for_booking(session=session, booking_id=booking_id)
     view = repository.booking_view(session=session, scope=scope, booking_id=booking_id)
+    _shown(session, scope, [view], now=now, detail="POST /api/v1/bookings/{id}/outcome")
     return OutcomePublic(
         booking=BookingPublic.of(view),
         monitoring_record_id=record.id if record else None,

@@ -39,6 +39,7 @@ from outreach.schemas import (
     PreviewPublic,
     parse_mapping,
 )
+from privacy.service import actor_of, record_reads_by_ref
 from store.models import Campaign
 
 router = secured_router(prefix="", tags=["campaigns"])
@@ -151,16 +152,26 @@ def preview_campaign(
     extra: CampaignServicesDep,
 ) -> PreviewPublic:
     """Who the campaign would reach, what it would say and cost; 422 for a refused template."""
-    return preview(
+    now = services.clock.now()
+    result = preview(
         session=session,
         campaign=_visible(session, principal, campaign_id),
-        now=services.clock.now(),
+        now=now,
         window=services.window,
         price_per_segment=extra.price_per_segment,
         flow=extra.flow,
         telegram_bot=services.dialogue.telegram_bot,
         caps=extra.caps,
     )
+    # The sample shows real members' first names in the rendered invitation.
+    record_reads_by_ref(
+        session=session,
+        actor=actor_of(principal),
+        public_ids=[sample.contact for sample in result.sample],
+        now=now,
+        detail="POST /api/v1/campaigns/{id}/preview",
+    )
+    return result
 
 
 @router.post("/campaigns/{campaign_id}/launch", responses=CONFLICT)

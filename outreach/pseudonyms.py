@@ -79,6 +79,15 @@ class Pseudonymizer:
         digest = hmac.new(self._pseudonym_key, phone_e164.encode(), hashlib.sha256).digest()
         return "c-" + base64.b32encode(digest).decode().lower()[:_CONTACT_ID_CHARS]
 
+    def suppression_key(self, phone_e164: str) -> str:
+        """Return the hex key under which an erased person's number stays suppressed.
+
+        Another message than `contact_id` under the same key: the suppression list cannot be
+        joined to the pseudonyms in earlier exports.
+        """
+        message = b"suppression:" + phone_e164.encode()
+        return hmac.new(self._pseudonym_key, message, hashlib.sha256).hexdigest()
+
     def cpr_hash(self, cpr_digits: str) -> str:
         """Return the hex match key for a CPR number, written with or without the dash."""
         digits = cpr.compact(cpr_digits)

@@ -15,6 +15,7 @@ from api.ratelimit import ApiRateLimiter
 from booking import endpoints as booking_endpoints
 from monitoring import endpoints as report_endpoints
 from outreach import endpoints as campaign_endpoints
+from privacy import endpoints as privacy_endpoints
 from recruitbot.runtime import Runtime
 from scheduler.lock import SenderLock, SenderLockHeldError, acquire_sender_lock
 from scheduler.ticker import start_background
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
     app.include_router(campaign_endpoints.router)
     app.include_router(booking_endpoints.router)
     app.include_router(report_endpoints.router)
+    app.include_router(privacy_endpoints.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(telegram_webhooks.router)
 

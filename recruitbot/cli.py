@@ -15,7 +15,10 @@ from recruitbot.logs import configure_logging
 from recruitbot.settings import get_settings
 
 app = typer.Typer(
-    help="Recruit citizens to municipal health checks by SMS and chat.", no_args_is_help=True
+    help="Recruit citizens to municipal health checks by SMS and chat.",
+    no_args_is_help=True,
+    # A crash must not print the frames' variables: they may hold a member list's rows.
+    pretty_exceptions_show_locals=False,
 )
 console = Console()
 
@@ -133,6 +136,7 @@ from recruitbot.cli_campaign import campaign_app  # noqa: E402
 from recruitbot.cli_chat import chat, messages  # noqa: E402
 from recruitbot.cli_keys import keys_app  # noqa: E402
 from recruitbot.cli_parse import parse_reply  # noqa: E402
+from recruitbot.cli_privacy import citizen_app, retention_app  # noqa: E402
 from recruitbot.cli_report import report_app  # noqa: E402
 from recruitbot.cli_telegram import telegram_app  # noqa: E402
 from recruitbot.cli_worker import serve, worker  # noqa: E402
@@ -151,6 +155,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(telegram_app, name="telegram")
 app.command()(serve)
 app.command()(worker)
+app.add_typer(citizen_app, name="citizen")
+app.add_typer(retention_app, name="retention")
 
 
 def main() -> None:

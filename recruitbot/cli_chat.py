@@ -58,6 +58,7 @@ def messages(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Show one contact's conversation."""
+    from privacy.service import CLI_ACTOR, record_reads
     from recruitbot.runtime import build_runtime
     from store import conversations, outbox
     from store.db import unit_of_work
@@ -81,6 +82,13 @@ def messages(
             }
             for m in outbox.for_contact(session=session, contact_id=contact.id)
         ]
+        record_reads(
+            session=session,
+            actor=CLI_ACTOR,
+            contact_ids=[contact.id],
+            now=runtime.clock.now(),
+            detail="recruitbot messages",
+        )
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

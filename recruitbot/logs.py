@@ -15,8 +15,14 @@ def _stderr_logger(*_args: object) -> structlog.PrintLogger:
 
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
     """Set up structlog for the process."""
+    # A traceback with local variables would print whatever a frame held: a member list's rows,
+    # a CPR number being checked. Tracebacks are plain, without locals.
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[

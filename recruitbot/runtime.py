@@ -15,6 +15,7 @@ from channels.telegram import TelegramChannel, TelegramConfig
 from channels.twilio import TwilioChannel, TwilioConfig
 from outreach.caps import CampaignCaps
 from outreach.pseudonyms import Pseudonymizer
+from privacy.retention import RetentionJob
 from recruitbot.settings import Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.ticker import Ticker
@@ -46,6 +47,9 @@ class Runtime:
             channels=self.channels,
             batch=self.settings.sender_batch,
             lease=timedelta(seconds=self.settings.sender_lease_seconds),
+            daily_jobs=(
+                RetentionJob(days=self.settings.retention_days, pseudonymizer=self.pseudonymizer),
+            ),
         )
 
     @property

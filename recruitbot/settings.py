@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # A Fernet key; when set, an encrypted copy of the CPR number is kept beside its hash.
     cpr_encryption_key: SecretStr | None = None
     tick_seconds: float = 15.0
+    # Citizens are erased this many days after anything last happened with them (privacy/).
+    # 90 at least: the re-invitation guard needs 90 days of history (docs/privacy.md).
+    retention_days: int = Field(default=365, ge=90, le=3650)
     # What one SMS segment costs, for the preview's estimate; a parameter, not a quote: set it
     # from your provider's price list for Danish numbers.
     sms_segment_price_dkk: float = Field(default=0.35, ge=0)

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -23,6 +24,12 @@ from store.telegram import prune_updates
 
 log = structlog.get_logger(__name__)
 UPDATE_MEMORY = timedelta(days=7)
+
+
+class DailyJob(Protocol):
+    """Housekeeping that runs on the first tick of each day (it keeps track of that itself)."""
+
+    def __call__(self, *, engine: Engine, now: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class Ticker:
     lease: timedelta = LEASE
     pacing: PacingPolicy = field(default_factory=PacingPolicy)
     stopping: threading.Event = field(default_factory=threading.Event)
+    daily_jobs: tuple[DailyJob, ...] = ()  # e.g. privacy.retention.RetentionJob
 
     def tick(self) -> TickReport:
         """Release today's waves, handle everything due now, then deliver the outbox."""
@@ -78,6 +86,12 @@ class Ticker:
         # Telegram redelivers an update for a day at most; a week of ids is plenty to dedupe.
         with unit_of_work(self.engine) as session:
             prune_updates(session=session, before=self.clock.now() - UPDATE_MEMORY)
+        for job in self.daily_jobs:
+            try:
+                job(engine=self.engine, now=self.clock.now())
+            except Exception:
+                # The rest of the tick still runs; tomorrow's first tick runs the job again.
+                log.exception("scheduler.daily_job_failed", job=type(job).__name__)
 
     def _release_waves(self) -> int:
         with unit_of_work(self.engine) as session:

@@ -36,6 +36,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, not left in free space: an erasure (privacy/)
+    # must not leave a citizen's name readable in the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

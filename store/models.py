@@ -361,6 +361,8 @@ class AuditEvent(SQLModel, table=True):
     """Who did what to which object; never personal data in `detail`."""
 
     __tablename__ = "audit_event"
+    # A citizen's access log (privacy.service) is every entry about their contact or bookings.
+    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc(nullable=False, index=True))
@@ -391,3 +393,5 @@ from store.access_models import ContactChannel as ContactChannel  # noqa: E402
 from store.access_models import LinkCode as LinkCode  # noqa: E402
 from store.access_models import ProviderCallback as ProviderCallback  # noqa: E402
 from store.access_models import TelegramUpdate as TelegramUpdate  # noqa: E402
+from store.privacy_models import DailyJob as DailyJob  # noqa: E402
+from store.privacy_models import Suppression as Suppression  # noqa: E402

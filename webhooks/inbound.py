@@ -12,6 +12,7 @@ from bot.parsing import is_opt_out
 from bot.service import Dialogue, advance
 from bot.types import Text
 from outreach import optout
+from privacy.redaction import redact_cpr
 from store import conversations, outbox
 from store.models import Contact
 from store.types import ConversationStatus, Trigger
@@ -50,6 +51,8 @@ def receive_text(
     `contact` is given when the channel already knows who wrote (a linked Telegram chat);
     otherwise the sender is looked up by phone number.
     """
+    # A citizen may write their CPR number; it is never stored, nor handed to the dialogue.
+    text = redact_cpr(text)
     message = outbox.record_inbound(
         session=session,
         channel=channel,

@@ -23,6 +23,7 @@ from api.errors import NotFoundError
 from outreach.contacts.validation import MemberRow, RejectedRow, validate_row
 from outreach.municipalities import MunicipalityRef, ensure_municipality
 from outreach.pseudonyms import Pseudonymizer
+from privacy import suppression
 from store.models import Contact, Membership, Partner
 
 log = structlog.get_logger(__name__)
@@ -100,7 +101,7 @@ def import_members(
     )
     municipality_ids = _MunicipalityIds(session=session)
     report = ImportReport()
-    done = 0
+    done = suppressed = 0
     for chunk in _chunks(rows, BATCH_SIZE):
         members = _validate(chunk, pseudonymizer=pseudonymizer, today=now.date(), report=report)
         batch = _Batch.load(session=session, members=members, partner_id=partner_id)
@@ -108,6 +109,10 @@ def import_members(
             municipality_id = municipality_ids.get(member.municipality)
             report.record(batch.apply(member, municipality_id=municipality_id, ids=pseudonymizer))
         batch.write(session=session, partner_id=partner_id, now=now)
+        # A number erased after a STOP comes back opted out: an erasure never undoes a STOP.
+        suppressed += suppression.honour(
+            session=session, contacts=batch.rows(), pseudonymizer=pseudonymizer, now=now
+        )
         done += len(chunk)
         if progress is not None:
             progress(done)
@@ -119,6 +124,7 @@ def import_members(
         updated=report.updated,
         unchanged=report.unchanged,
         rejected=len(report.rejected),
+        suppressed=suppressed,
     )
     return report
 
@@ -318,6 +324,10 @@ class _Batch:
             updates["phone"] = member.phone
         self._index(contact)
         return bool(updates)
+
+    def rows(self) -> list[tuple[int, str]]:
+        """Return the (id, phone) of every stored contact the batch touched."""
+        return [(c.id, c.phone) for c in self.by_phone.values() if c.id is not None]
 
     def _index(self, contact: _Contact) -> None:
         self.by_phone[contact.phone] = contact

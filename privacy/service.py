@@ -1,0 +1,388 @@
+"""A citizen's rights: see what is held (export), have it erased; and the log of every read.
+
+Services never commit: the caller's unit of work holds the export's audit entry, or the whole
+erasure, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from api.errors import NotFoundError
+from api.keys import Principal
+from booking import bookings
+from outreach.pseudonyms import Pseudonymizer
+from privacy import holdings, repository
+from privacy.erasure import erase_rows
+from privacy.schemas import (
+    AccessEntry,
+    Actor,
+    BookingPart,
+    ChannelPart,
+    CitizenExport,
+    ContactPart,
+    ConversationPart,
+    ErasurePublic,
+    FollowUpPart,
+    InvitationPart,
+    MembershipPart,
+    MessagePart,
+    MonitoringPart,
+    OptOutPart,
+    StaffNoticePart,
+)
+from scheduler.window import COPENHAGEN
+from store.models import (
+    ApiKey,
+    AuditEvent,
+    Contact,
+    Conversation,
+    FollowUp,
+    Invitation,
+    Message,
+    MonitoringRecord,
+    OptOut,
+)
+from store.types import Direction
+
+CLI_ACTOR = "cli"
+READ = "citizen.read"  # personal data shown in an API answer
+EXPORT = "citizen.export"
+ERASE = "citizen.erase"
+_KEY_ACTOR = "api_key:"
+# To staff when an erased citizen held a slot: the slot is free, and the notice names nobody.
+ERASED_BOOKING = (
+    "Aflyst: {when}, {where}. Borgeren har bedt om at få sine oplysninger slettet, "
+    "så tiden er ledig igen."
+)
+
+
+class ErasureReason(StrEnum):
+    REQUEST = "request"  # the citizen asked
+    RETENTION = "retention"  # past the retention period
+
+
+def actor_of(principal: Principal) -> str:
+    """Name an API key as the audit log does."""
+    return f"{_KEY_ACTOR}{principal.key_id}"
+
+
+def record_reads(
+    *, session: Session, actor: str, contact_ids: Iterable[int | None], now: datetime, detail: str
+) -> None:
+    """Log that these citizens' personal data was shown to `actor`; `detail` names the endpoint."""
+    ids = sorted({i for i in contact_ids if i is not None})
+    repository.add_reads(
+        session=session, actor=actor, action=READ, contact_ids=ids, now=now, detail=detail
+    )
+
+
+def record_reads_by_ref(
+    *, session: Session, actor: str, public_ids: Iterable[str], now: datetime, detail: str
+) -> None:
+    """Log reads of the citizens with these pseudonyms."""
+    ids = repository.contact_ids_by_ref(session=session, public_ids=public_ids)
+    record_reads(session=session, actor=actor, contact_ids=ids, now=now, detail=detail)
+
+
+def find_citizen(*, session: Session, public_id: str, municipality_id: int | None) -> Contact:
+    """Return the citizen with this pseudonym if the key's municipality may see them, else 404."""
+    contact = repository.contact_by_ref(session=session, public_id=public_id)
+    visible = contact is not None and (
+        municipality_id is None
+        or repository.belongs_to(session=session, contact=contact, municipality_id=municipality_id)
+    )
+    if contact is None or not visible:
+        raise NotFoundError(f"no citizen {public_id} in this key's municipality")
+    return contact
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_citizen(
+    *, session: Session, contact: Contact, actor: str, now: datetime, detail: str
+) -> CitizenExport:
+    """Log the export, then return everything held about the citizen, that entry included."""
+    assert contact.id is not None
+    repository.add_reads(
+        session=session,
+        actor=actor,
+        action=EXPORT,
+        contact_ids=[contact.id],
+        now=now,
+        detail=detail,
+    )
+    session.flush()
+    held = holdings.load(session=session, contact=contact)
+    booking_ids = [row.booking.id for row in held.bookings if row.booking.id is not None]
+    entries = repository.access_log(session=session, contact_id=contact.id, booking_ids=booking_ids)
+    return CitizenExport(
+        generated_at=_local(now),
+        contact=_contact(contact, held.municipality),
+        memberships=[
+            MembershipPart(partner=partner, since=_local(m.created_at))
+            for m, partner in held.memberships
+        ],
+        opt_outs=[_opt_out(o) for o in held.opt_outs],
+        channels=[
+            ChannelPart(channel=c.channel, address=c.address, linked_at=_local(c.created_at))
+            for c in held.channels
+        ],
+        invitations=[_invitation(i, campaign) for i, campaign in held.invitations],
+        conversations=[_conversation(c, campaign) for c, campaign in held.conversations],
+        messages=[_message(m) for m in held.messages],
+        staff_notices=[
+            StaffNoticePart(time=_local(m.created_at), staff_member=staff, kind=m.kind, text=m.text)
+            for m, staff in held.staff_notices
+        ],
+        bookings=[_booking(row) for row in held.bookings],
+        follow_ups=[_follow_up(f) for f in held.follow_ups],
+        monitoring_records=[_monitoring(r) for r in held.monitoring_records],
+        access_log=_access_log(session, entries),
+    )
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(COPENHAGEN)
+
+
+def _maybe(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(COPENHAGEN) if moment else None
+
+
+def cpr_held(contact: Contact) -> str:
+    """Say what is held about the CPR number, without the number."""
+    if contact.cpr_hash is None:
+        return "not held"
+    if contact.cpr_encrypted is not None:
+        return "stored as a keyed hash for matching, and an encrypted copy is held"
+    return "stored only as a keyed hash, for matching"
+
+
+def _contact(contact: Contact, municipality: str | None) -> ContactPart:
+    return ContactPart(
+        ref=contact.public_id,
+        name=contact.name,
+        phone=contact.phone,
+        birth_date=contact.birth_date,
+        municipality=municipality,
+        education=contact.education,
+        language=contact.language,
+        workplace=contact.workplace,
+        cpr=cpr_held(contact),
+        created_at=_local(contact.created_at),
+        updated_at=_local(contact.updated_at),
+    )
+
+
+def _opt_out(opt_out: OptOut) -> OptOutPart:
+    return OptOutPart(
+        at=_local(opt_out.created_at),
+        source=opt_out.source,
+        channel=opt_out.channel,
+        revoked_at=_maybe(opt_out.revoked_at),
+    )
+
+
+def _invitation(invitation: Invitation, campaign: str) -> InvitationPart:
+    return InvitationPart(
+        campaign_id=invitation.campaign_id,
+        campaign=campaign,
+        status=invitation.status,
+        skip_reason=invitation.skip_reason,
+        due_at=_maybe(invitation.due_at),
+        done_at=_maybe(invitation.done_at),
+    )
+
+
+def _follow_up(follow_up: FollowUp) -> FollowUpPart:
+    return FollowUpPart(
+        booking_id=follow_up.booking_id,
+        due_at=_local(follow_up.due_at),
+        status=follow_up.status,
+        done_at=_maybe(follow_up.done_at),
+        answered_at=_maybe(follow_up.answered_at),
+        needs_help=follow_up.needs_help,
+    )
+
+
+def _conversation(conversation: Conversation, campaign: str) -> ConversationPart:
+    state = json.loads(conversation.state)
+    assert conversation.id is not None
+    return ConversationPart(
+        id=conversation.id,
+        campaign_id=conversation.campaign_id,
+        campaign=campaign,
+        channel=conversation.channel,
+        status=conversation.status,
+        step=str(state.get("step", "")),
+        language=str(state.get("lang", "da")),
+        consent=state.get("consent"),
+        screening=state.get("screening") or {},
+        screened_out_reason=conversation.screened_out_reason,
+        close_reason=conversation.close_reason,
+        created_at=_local(conversation.created_at),
+        replied_at=_maybe(conversation.replied_at),
+        closed_at=_maybe(conversation.closed_at),
+    )
+
+
+def _message(message: Message) -> MessagePart:
+    sent = message.direction == Direction.OUT and message.sent_at is not None
+    return MessagePart(
+        time=_local(message.sent_at if sent and message.sent_at else message.created_at),
+        direction=message.direction,
+        channel=message.channel,
+        kind=message.kind,
+        text=message.text,
+        status=message.status,
+        conversation_id=message.conversation_id,
+    )
+
+
+def _booking(row: holdings.BookingRow) -> BookingPart:
+    assert row.booking.id is not None
+    return BookingPart(
+        id=row.booking.id,
+        status=row.booking.status,
+        starts_at=_local(row.slot.starts_at),
+        location=row.location.name,
+        address=row.location.address,
+        staff_member=row.staff.name,
+        created_at=_local(row.booking.created_at),
+        ended_at=_maybe(row.booking.ended_at),
+    )
+
+
+def _codes(text: str | None) -> list[str]:
+    return [code.strip() for code in (text or "").split(",") if code.strip()]
+
+
+def _monitoring(record: MonitoringRecord) -> MonitoringPart:
+    return MonitoringPart(
+        booking_id=record.booking_id,
+        health_check_date=record.health_check_date,
+        municipality_code=record.municipality_code,
+        age=record.age,
+        education=record.education,
+        recruited_from=record.recruited_from,
+        chronic_diseases=_codes(record.chronic_diseases),
+        self_rated_health=record.self_rated_health,
+        referrals_municipal=_codes(record.referrals_municipal),
+        referrals_non_municipal=_codes(record.referrals_non_municipal),
+        waiting_days=record.waiting_days,
+        gp_advice=record.gp_advice,
+        further_course=record.further_course,
+        follow_up_date=record.follow_up_date,
+    )
+
+
+def _access_log(session: Session, entries: Sequence[AuditEvent]) -> list[AccessEntry]:
+    key_ids = [
+        int(e.actor.removeprefix(_KEY_ACTOR))
+        for e in entries
+        if e.actor.startswith(_KEY_ACTOR) and e.actor.removeprefix(_KEY_ACTOR).isdigit()
+    ]
+    keys = repository.api_keys(session=session, key_ids=key_ids)
+    return [
+        AccessEntry(
+            at=_local(e.at),
+            actor=_actor(e.actor, keys),
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=e.subject_id,
+            detail=e.detail,
+        )
+        for e in entries
+    ]
+
+
+def _actor(actor: str, keys: dict[int, tuple[ApiKey, str | None]]) -> Actor:
+    suffix = actor.removeprefix(_KEY_ACTOR)
+    if actor == suffix or not suffix.isdigit():
+        return Actor(kind=actor)
+    found = keys.get(int(suffix))
+    if found is None:
+        return Actor(kind="api_key", key_id=int(suffix))
+    key, municipality = found
+    return Actor(
+        kind="api_key",
+        key_id=key.id,
+        role=key.role,
+        name=key.name or None,
+        municipality=municipality or "all",
+    )
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def erase_citizen(
+    *,
+    session: Session,
+    contact: Contact | None,
+    phone: str | None,
+    pseudonymizer: Pseudonymizer,
+    actor: str,
+    now: datetime,
+    reason: ErasureReason = ErasureReason.REQUEST,
+) -> ErasurePublic:
+    """Hard-delete everything about a citizen (or a number never on a list) in one transaction.
+
+    Erased on request, the number stays on the suppression list as a keyed hash; erased after the
+    retention period, only if the person had opted out. Either way a re-imported list never
+    texts someone who said STOP.
+    """
+    contacts = [contact] if contact is not None else []
+    ids = [c.id for c in contacts if c.id is not None]
+    phones = sorted({*(c.phone for c in contacts), *([phone] if phone else [])})
+    addresses = sorted({*phones, *repository.addresses(session=session, contacts=contacts)})
+    opted_out = repository.is_opted_out(session=session, contact_ids=ids, addresses=addresses)
+    _tell_staff_of_bookings_ahead(session=session, contact_ids=ids, now=now)
+    counts = erase_rows(session=session, contacts=contacts, addresses=addresses)
+    suppress = reason is ErasureReason.REQUEST or opted_out
+    if suppress:
+        key_reason = "erased_on_request" if reason is ErasureReason.REQUEST else "opted_out"
+        for number in phones:
+            repository.suppress(
+                session=session,
+                key=pseudonymizer.suppression_key(number),
+                reason=key_reason,
+                now=now,
+            )
+    erased = any(counts.values())
+    repository.add_event(
+        session=session,
+        actor=actor,
+        action=ERASE,
+        subject_type="citizen",
+        now=now,
+        detail=f"{reason.value}: {describe(counts)}",
+    )
+    return ErasurePublic(erased=erased, deleted=counts, suppressed=suppress)
+
+
+def _tell_staff_of_bookings_ahead(
+    *, session: Session, contact_ids: Sequence[int], now: datetime
+) -> None:
+    """Tell staff that a conversation they were to hold is off, without saying with whom."""
+    for slot, location, staff in repository.bookings_ahead(
+        session=session, contact_ids=contact_ids, now=now
+    ):
+        when = slot.starts_at.astimezone(COPENHAGEN)
+        text = ERASED_BOOKING.format(when=f"{when:%d.%m.%Y kl. %H.%M}", where=location.name)
+        bookings.notify_staff(
+            session=session, staff=staff, kind="staff_cancellation", text=text, now=now
+        )
+
+
+def describe(counts: dict[str, int]) -> str:
+    """Say what was deleted, e.g. "1 contacts, 12 messages"; counts only, nothing personal."""
+    done = [f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items() if count]
+    return ", ".join(done) or "nothing held"

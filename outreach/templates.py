@@ -97,48 +97,80 @@ def non_gsm_characters(text: str) -> list[str]:
     return list(dict.fromkeys(char for char in text if _gsm_width(char) is None))
 
 
-def placeholder_problems(text: str) -> list[str]:
+# What a coordinator is told, in the API's English and the console's Danish.
+_SAY: dict[str, dict[str, str]] = {
+    "empty": {"en": "is empty", "da": "er tom"},
+    "braces": {
+        "en": "has unbalanced braces ({error}); write a literal brace as {{{{ or }}}}",
+        "da": "har krøllede parenteser, der ikke passer sammen ({error}); skriv en krøllet "
+        "parentes som {{{{ eller }}}}",
+    },
+    "unknown": {
+        "en": "uses the unknown placeholder {{{name}}}; allowed: {allowed}",
+        "da": "bruger den ukendte pladsholder {{{name}}}; tilladt: {allowed}",
+    },
+    "format": {
+        "en": "writes {{{name}}} with a format; write it plainly as {{{name}}}",
+        "da": "skriver {{{name}}} med et format; skriv den blot som {{{name}}}",
+    },
+    "sender": {
+        "en": "does not say who sends it: write {{sender}} or '{sender}' "
+        "(markedsføringsloven § 10)",
+        "da": "siger ikke, hvem der skriver: skriv {{sender}} eller '{sender}' "
+        "(markedsføringsloven § 10)",
+    },
+    "stop": {
+        "en": "does not say how to stop: include the word STOP, e.g. 'Skriv STOP for at "
+        "afmelde' or 'Text STOP to unsubscribe' (markedsføringsloven § 10)",
+        "da": "siger ikke, hvordan man framelder sig: skriv ordet STOP, fx 'Skriv STOP for at "
+        "afmelde' (markedsføringsloven § 10)",
+    },
+    "link": {
+        "en": "contains a link ({link}): Danish operators filter SMS with links; allow links "
+        "on the campaign to send it anyway",
+        "da": "indeholder et link ({link}): teleselskaberne filtrerer sms'er med links; tillad "
+        "links på kampagnen for at sende den alligevel",
+    },
+}
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    return _SAY[key]["da" if lang == "da" else "en"].format(**values)
+
+
+def placeholder_problems(text: str, *, lang: str = "en") -> list[str]:
     """Return what is wrong with the placeholders: unknown names, conversions, bad braces."""
     try:
         fields = list(string.Formatter().parse(text))
     except ValueError as error:
-        return [f"has unbalanced braces ({error}); write a literal brace as {{{{ or }}}}"]
+        return [_say("braces", lang, error=error)]
     problems: list[str] = []
     for _, name, spec, conversion in fields:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
             allowed = ", ".join(f"{{{known}}}" for known in PLACEHOLDERS)
-            problems.append(f"uses the unknown placeholder {{{name}}}; allowed: {allowed}")
+            problems.append(_say("unknown", lang, name=name, allowed=allowed))
         elif spec or conversion:
-            problems.append(f"writes {{{name}}} with a format; write it plainly as {{{name}}}")
+            problems.append(_say("format", lang, name=name))
     return problems
 
 
-def template_problems(text: str, *, sender: str, allow_links: bool) -> list[str]:
+def template_problems(text: str, *, sender: str, allow_links: bool, lang: str = "en") -> list[str]:
     """Return every rule the template breaks, as sentences a coordinator can act on."""
     if not text.strip():
-        return ["is empty"]
-    problems = placeholder_problems(text)
+        return [_say("empty", lang)]
+    problems = placeholder_problems(text, lang=lang)
     names_sender = "{sender}" in text or bool(
         sender.strip() and sender.casefold() in text.casefold()
     )
     if not names_sender:
-        problems.append(
-            f"does not say who sends it: write {{sender}} or '{sender}' (markedsføringsloven § 10)"
-        )
+        problems.append(_say("sender", lang, sender=sender))
     if not STOP_WORD.search(text):
-        problems.append(
-            "does not say how to stop: include the word STOP, e.g. 'Skriv STOP for at afmelde' "
-            "or 'Text STOP to unsubscribe' (markedsføringsloven § 10)"
-        )
+        problems.append(_say("stop", lang))
     link = LINK.search(text)
     if link and not allow_links:
-        shown = link.group(0).rstrip(".,;:!?)")
-        problems.append(
-            f"contains a link ({shown}): Danish operators filter SMS with links; "
-            "allow links on the campaign to send it anyway"
-        )
+        problems.append(_say("link", lang, link=link.group(0).rstrip(".,;:!?)")))
     return problems
 
 

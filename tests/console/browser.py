@@ -71,3 +71,36 @@ def screenshot(page: object, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Launch Debian's Chromium headless through Playwright; yield the browser."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser: object, *, javascript: bool = True) -> object:
+    """Open a page as a Danish user in Copenhagen would, on a laptop-sized window."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="da-DK",
+        timezone_id="Europe/Copenhagen",
+        viewport={"width": 1280, "height": 900},
+        java_script_enabled=javascript,
+        accept_downloads=True,
+    )
+    return context.new_page()
+
+
+def sign_in(page: object, base: str, key: str) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(f"{base}/console/")  # type: ignore[attr-defined]
+    page.get_by_label("Nøgle").fill(key)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log ind").click()  # type: ignore[attr-defined]

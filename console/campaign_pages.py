@@ -16,7 +16,7 @@ from api.schemas import DB_INT_MAX
 from console import labels
 from console.auth import CoordinatorUser, DbDep, FormDep
 from console.reports import campaign_funnel
-from console.routing import ConsoleError, console_router, see_other
+from console.routing import NotConfirmedError, console_router, see_other
 from console.sessions import ConsoleUser
 from console.templating import PREFIX, page
 from outreach import campaign_setup, campaigns
@@ -27,10 +27,15 @@ router = console_router()
 CampaignId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 DoneParam = Annotated[str | None, Query(alias="done", max_length=20)]
 
-
-class NotConfirmedError(ConsoleError):
-    status_code = 400
-    code = "not_confirmed"
+# What each status lets a coordinator do next, in the order the buttons show.
+ACTIONS = {
+    CampaignStatus.DRAFT: ("edit", "preview"),
+    CampaignStatus.SCHEDULED: ("pause", "cancel"),
+    CampaignStatus.RUNNING: ("pause", "cancel"),
+    CampaignStatus.PAUSED: ("resume", "cancel"),
+    CampaignStatus.COMPLETED: (),
+    CampaignStatus.CANCELLED: (),
+}
 
 
 def visible(session: Session, user: ConsoleUser, campaign_id: int) -> Campaign:
@@ -147,14 +152,3 @@ def cancel(
         )
     campaigns.cancel(session=session, campaign=campaign, now=services.clock.now())
     return see_other(campaign_path(campaign.id, "cancelled"))
-
-
-# What each status lets a coordinator do next, in the order the buttons show.
-ACTIONS = {
-    CampaignStatus.DRAFT: ("edit", "preview"),
-    CampaignStatus.SCHEDULED: ("pause", "cancel"),
-    CampaignStatus.RUNNING: ("pause", "cancel"),
-    CampaignStatus.PAUSED: ("resume", "cancel"),
-    CampaignStatus.COMPLETED: (),
-    CampaignStatus.CANCELLED: (),
-}

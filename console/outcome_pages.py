@@ -21,10 +21,9 @@ from booking.outcomes import InvalidOutcomeError
 from booking.repository import BookingView
 from console import labels, outcome_form, repository
 from console.auth import DbDep, FormDep, StaffScopeDep, StaffUser
-from console.campaign_pages import NotConfirmedError
 from console.formatting import local
 from console.outcome_form import OutcomeForm
-from console.routing import console_router, see_other
+from console.routing import NotConfirmedError, console_router, see_other
 from console.templating import PREFIX, page
 from store.types import BookingStatus
 

@@ -58,6 +58,13 @@ class FormExpiredError(ConsoleError):
         )
 
 
+class NotConfirmedError(ConsoleError):
+    """A box that says "yes, I mean it" was left unticked."""
+
+    status_code = 400
+    code = "not_confirmed"
+
+
 class PageNotFoundError(ConsoleError):
     status_code = 404
     code = "not_found"

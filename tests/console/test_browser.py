@@ -162,6 +162,12 @@ def test_an_evaluator_reads_and_downloads_the_tables(
 def test_the_funnel_refreshes_itself(browser: Any, live: tuple[Console, str]) -> None:
     console, base = live
     page = new_page(browser)
+    problems: list[str] = []  # a script or style the CSP blocks would show up here
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
     page.clock.install()
     sign_in(page, base, console.world.keys["evaluator"])
     stamp = page.locator(".updated")
@@ -183,6 +189,7 @@ def test_the_funnel_refreshes_itself(browser: Any, live: tuple[Console, str]) ->
     )
     assert stamp.inner_text() == "Tallene er fra 27.11.2026 kl. 10.05."
     assert page.locator("#figures table").inner_text() != attended
+    assert problems == []
     screenshot(page, "evaluator-3-funnel-refreshed")
 
 

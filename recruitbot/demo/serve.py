@@ -122,6 +122,9 @@ def serve_demo(
     """Serve the console and the API on the demo's store until interrupted."""
     runtime = demo_runtime(result, settings)
     keys = create_demo_keys(runtime)
+    # Listening before the address is printed: a browser opened at once waits in the queue
+    # while uvicorn starts, instead of being refused.
+    sock.listen(2048)
     say(f"Console: {address(sock)}  (Ctrl-C stops it)")
     say("Sign in with one of these keys; they are shown only now (the store keeps a hash):")
     say(f"  coordinator  {keys.coordinator}")

@@ -7,13 +7,15 @@ The world is built once per backend and copied for each test: a file copy on SQL
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from store.db import make_engine
 from store.migrate import upgrade
@@ -51,6 +53,13 @@ def postgres_world() -> Iterator[tuple[str, ConsoleWorld]]:
     upgrade(engine)
     world = build(engine)
     engine.dispose()
+    with admin.connect() as conn:
+        # No session may be connected to a template while it is copied; autovacuum would.
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
     yield name, world
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -70,8 +79,7 @@ def console(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Console]
     template, world = request.getfixturevalue("postgres_world")
     name = f"recruitbot_console_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(str(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    _copy(admin, template=template, name=name)
     try:
         with console_on(_url(name), world=world) as console:
             yield console
@@ -79,3 +87,16 @@ def console(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Console]
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _copy(admin: Engine, *, template: str, name: str) -> None:
+    """Copy the template, waiting out a backend that is still leaving it."""
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            return
+        except OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)

@@ -91,7 +91,12 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
     return check
 
 
-CoordinatorDep = Annotated[Principal, Depends(require(Role.COORDINATOR))]
-StaffDep = Annotated[Principal, Depends(require(Role.STAFF, Role.COORDINATOR))]
-EvaluatorDep = Annotated[Principal, Depends(require(Role.EVALUATOR, Role.COORDINATOR))]
+# Who may do what; the console's pages check the same sets.
+COORDINATOR_ROLES = (Role.COORDINATOR,)
+STAFF_ROLES = (Role.STAFF, Role.COORDINATOR)
+EVALUATOR_ROLES = (Role.EVALUATOR, Role.COORDINATOR)
+
+CoordinatorDep = Annotated[Principal, Depends(require(*COORDINATOR_ROLES))]
+StaffDep = Annotated[Principal, Depends(require(*STAFF_ROLES))]
+EvaluatorDep = Annotated[Principal, Depends(require(*EVALUATOR_ROLES))]
 AnyRoleDep = Annotated[Principal, Depends(get_principal)]

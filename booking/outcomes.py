@@ -48,6 +48,10 @@ class OutcomeError(ConflictError, ValueError):
 class InvalidOutcomeError(InvalidInputError, OutcomeError):
     """The outcome itself is not valid: unknown offers, a follow-up too late, …"""
 
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field  # the `Outcome` field at fault, so a form can show it beside it
+
 
 class BookingNotFoundError(NotFoundError, OutcomeError):
     """There is no such booking."""
@@ -164,30 +168,40 @@ def validated(
     outcome = replace(outcome, referrals_municipal=codes, referrals_non_municipal=others)
     if not outcome.attended:
         if outcome != Outcome(attended=False):
-            raise InvalidOutcomeError("a no-show has no referrals, advice or follow-up")
+            raise InvalidOutcomeError(
+                "a no-show has no referrals, advice or follow-up", field="attended"
+            )
         return outcome
     unknown = offers.unknown_codes(session=session, municipality_id=municipality_id, codes=codes)
     if unknown:
         raise InvalidOutcomeError(
-            f"unknown municipal offers: {', '.join(unknown)} (see `recruitbot offers list`)"
+            f"unknown municipal offers: {', '.join(unknown)} (see `recruitbot offers list`)",
+            field="referrals_municipal",
         )
     _check_non_municipal(others)
     if outcome.waiting_days is not None:
         if not codes and not others:
-            raise InvalidOutcomeError("a waiting time needs a referral to an offer")
+            raise InvalidOutcomeError(
+                "a waiting time needs a referral to an offer", field="waiting_days"
+            )
         if not 0 <= outcome.waiting_days <= MAX_WAITING_DAYS:
-            raise InvalidOutcomeError(f"waiting time is 0 to {MAX_WAITING_DAYS} days")
+            raise InvalidOutcomeError(
+                f"waiting time is 0 to {MAX_WAITING_DAYS} days", field="waiting_days"
+            )
     _check_follow_up_date(outcome, check_date=check_date, today=today)
     return outcome
 
 
 def _check_non_municipal(others: tuple[str, ...]) -> None:
     if len(others) > MAX_NON_MUNICIPAL:
-        raise InvalidOutcomeError(f"at most {MAX_NON_MUNICIPAL} non-municipal offers")
+        raise InvalidOutcomeError(
+            f"at most {MAX_NON_MUNICIPAL} non-municipal offers", field="referrals_non_municipal"
+        )
     for text in others:
         if not text or len(text) > MAX_NON_MUNICIPAL_CHARS or "," in text:
             raise InvalidOutcomeError(
-                f"a non-municipal offer is 1-{MAX_NON_MUNICIPAL_CHARS} characters without commas"
+                f"a non-municipal offer is 1-{MAX_NON_MUNICIPAL_CHARS} characters without commas",
+                field="referrals_non_municipal",
             )
 
 
@@ -196,15 +210,18 @@ def _check_follow_up_date(outcome: Outcome, *, check_date: date, today: date) ->
     if wanted is None:
         return
     if not outcome.further_course:
-        raise InvalidOutcomeError("a follow-up date needs a further course agreed")
+        raise InvalidOutcomeError(
+            "a follow-up date needs a further course agreed", field="follow_up_date"
+        )
     latest = one_month_after(check_date)
     if wanted <= check_date or wanted > latest:
         raise InvalidOutcomeError(
             f"the follow-up date must be after the conversation and no later than one month "
-            f"after it: {check_date + timedelta(days=1)} to {latest}"
+            f"after it: {check_date + timedelta(days=1)} to {latest}",
+            field="follow_up_date",
         )
     if wanted < today:
-        raise InvalidOutcomeError(f"the follow-up date {wanted} has passed")
+        raise InvalidOutcomeError(f"the follow-up date {wanted} has passed", field="follow_up_date")
 
 
 def follow_up_due(

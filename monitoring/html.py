@@ -15,7 +15,7 @@ _MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
 )  # fmt: skip
-_STEP_LABELS = {
+STEP_LABELS = {
     "invited": "Inviteret (sms afsendt)",
     "delivered": "Sms leveret",
     "replied": "Har svaret",
@@ -24,6 +24,7 @@ _STEP_LABELS = {
     "attended": "Mødt til sundhedssamtalen",
     "referred": "Henvist til et tilbud",
     "followed_up": "Fulgt op efter en måned",
+    "opted_out": "Har frameldt sig (STOP)",
 }
 _NOTE = (
     f"Celler med færre end 5 personer vises som {HIDDEN}, og det samme gælder celler, som ellers "
@@ -103,9 +104,9 @@ def _funnel_table(funnel: Funnel) -> str:
     previous: int | None = None
     for step in FUNNEL_STEPS:
         share = "–" if previous is None else _percent(counts[step], previous)
-        rows.append(_row(_STEP_LABELS[step], [suppress_count(count=counts[step]), share]))
+        rows.append(_row(STEP_LABELS[step], [suppress_count(count=counts[step]), share]))
         previous = counts[step]
-    rows.append(_row("Har frameldt sig (STOP)", [suppress_count(count=funnel.opted_out), "–"]))
+    rows.append(_row(STEP_LABELS["opted_out"], [suppress_count(count=funnel.opted_out), "–"]))
     head = _row("Trin", ["Antal", "Andel af forrige trin"], header=True)
     return _table(head, rows)
 

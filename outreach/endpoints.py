@@ -58,6 +58,7 @@ class CampaignServices:
     pseudonymizer: Pseudonymizer
     flow: Flow
     caps: CampaignCaps
+    telegram_bot: str  # the bot invitations may name; "" when Telegram is off
 
 
 def get_campaign_services(request: Request) -> CampaignServices:
@@ -70,6 +71,7 @@ def get_campaign_services(request: Request) -> CampaignServices:
         pseudonymizer=runtime.pseudonymizer,
         flow=runtime.dialogue.flow,
         caps=runtime.campaign_caps,
+        telegram_bot=runtime.dialogue.telegram_bot,
     )
 
 
@@ -160,7 +162,7 @@ def preview_campaign(
         window=services.window,
         price_per_segment=extra.price_per_segment,
         flow=extra.flow,
-        telegram_bot=services.dialogue.telegram_bot,
+        telegram_bot=extra.telegram_bot,
         caps=extra.caps,
     )
     # The sample shows real members' first names in the rendered invitation.
@@ -193,7 +195,7 @@ def launch_campaign(
         campaign=campaign,
         now=services.clock.now(),
         window=services.window,
-        telegram_bot=services.dialogue.telegram_bot,
+        telegram_bot=extra.telegram_bot,
         caps=extra.caps,
         flow=extra.flow,
     )

@@ -123,59 +123,100 @@ def _plan(
     return send_date, last
 
 
-def warnings(result: PreviewPublic, *, campaign: Campaign) -> list[str]:
-    """Say what a coordinator should know before launching."""
+def warnings(result: PreviewPublic, *, campaign: Campaign, lang: str = "en") -> list[str]:
+    """Say what a coordinator should know before launching, in English or Danish."""
     found: list[str] = []
     first, last = result.planned_first_day, result.planned_last_day
     if result.targeted == 0:
-        found.append("Nobody is targeted: check the partners, municipality and age band.")
+        found.append(_say("nobody", lang))
     if first is not None and last is None:
-        found.append(
-            "No free slots in the coming working days: pacing holds the invitations until "
-            "slots are added."
-        )
+        found.append(_say("no_slots", lang))
     if first is not None:
-        found.extend(_season_warnings(first, last or first))
+        found.extend(_season_warnings(first, last or first, lang=lang))
     for template in result.templates:
-        name = "Danish" if template.language == "da" else "English"
+        name = _LANGUAGE_NAMES[template.language]["da" if lang == "da" else "en"]
         if template.max_segments > LONG_SEGMENTS:
             found.append(
-                f"The {name} invitation takes up to {template.max_segments} SMS segments; "
-                f"the flow's own texts keep to {LONG_SEGMENTS}."
+                _say("long", lang, name=name, segments=template.max_segments, most=LONG_SEGMENTS)
             )
         odd = " ".join(template.non_gsm_characters)
         if template.encoding == "UCS-2":
-            found.append(
-                f"The {name} invitation is sent as UCS-2 (70 characters a segment) because of "
-                f"{odd}; plain letters, straight quotes and a hyphen keep it GSM-7."
-            )
+            found.append(_say("ucs2", lang, name=name, odd=odd))
         elif odd:
-            found.append(
-                f"The {name} template has characters outside the SMS alphabet ({odd}); they are "
-                "replaced or left out when sent, so the text stays GSM-7: see the sample."
-            )
+            found.append(_say("replaced", lang, name=name, odd=odd))
     english = next(t for t in result.templates if t.language == "en")
     if english.recipients and campaign.template_da and not campaign.template_en:
-        found.append(
-            f"{english.recipients} targeted contacts speak English and get the flow's default "
-            "English invitation: the campaign has no English template."
-        )
+        found.append(_say("english_default", lang, count=english.recipients))
     return found
 
 
-def _season_warnings(first: date, last: date) -> list[str]:
+def _season_warnings(first: date, last: date, *, lang: str = "en") -> list[str]:
     """Warn when sending runs into the summer holidays or the weeks before Christmas."""
-    span = f"{first.isoformat()} to {last.isoformat()}"
+    shown, joiner = ("%d.%m.%Y", " til ") if lang == "da" else ("%Y-%m-%d", " to ")
+    span = f"{first:{shown}}{joiner}{last:{shown}}"
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     found = []
     if any(day.isocalendar().week in SUMMER_WEEKS for day in days):
-        found.append(
-            f"The planned sending ({span}) runs into the summer holidays (weeks 27-31), when "
-            "recruitment fails: few answer and few book."
-        )
+        found.append(_say("summer", lang, span=span))
     if any(day.month == 12 for day in days):
-        found.append(
-            f"The planned sending ({span}) runs into the weeks before Christmas (from 1 "
-            "December), when recruitment fails: consider starting in January."
-        )
+        found.append(_say("christmas", lang, span=span))
     return found
+
+
+_LANGUAGE_NAMES = {
+    "da": {"en": "Danish", "da": "danske"},
+    "en": {"en": "English", "da": "engelske"},
+}
+# The warnings in the API's English and the console's Danish.
+_WARNINGS: dict[str, dict[str, str]] = {
+    "nobody": {
+        "en": "Nobody is targeted: check the partners, municipality and age band.",
+        "da": "Ingen er i målgruppen: tjek partnere, kommune og aldersgruppe.",
+    },
+    "no_slots": {
+        "en": "No free slots in the coming working days: pacing holds the invitations until "
+        "slots are added.",
+        "da": "Der er ingen ledige tider de kommende arbejdsdage: invitationerne venter, til "
+        "der bliver oprettet tider.",
+    },
+    "long": {
+        "en": "The {name} invitation takes up to {segments} SMS segments; the flow's own texts "
+        "keep to {most}.",
+        "da": "Den {name} invitation fylder op til {segments} sms-dele; forløbets egne tekster "
+        "holder sig til {most}.",
+    },
+    "ucs2": {
+        "en": "The {name} invitation is sent as UCS-2 (70 characters a segment) because of "
+        "{odd}; plain letters, straight quotes and a hyphen keep it GSM-7.",
+        "da": "Den {name} invitation sendes som UCS-2 (70 tegn pr. sms-del) på grund af {odd}; "
+        "almindelige bogstaver, lige anførselstegn og bindestreg holder den i GSM-7.",
+    },
+    "replaced": {
+        "en": "The {name} template has characters outside the SMS alphabet ({odd}); they are "
+        "replaced or left out when sent, so the text stays GSM-7: see the sample.",
+        "da": "Den {name} tekst har tegn uden for sms-alfabetet ({odd}); de erstattes eller "
+        "udelades ved afsendelse, så teksten forbliver GSM-7: se eksemplerne.",
+    },
+    "english_default": {
+        "en": "{count} targeted contacts speak English and get the flow's default English "
+        "invitation: the campaign has no English template.",
+        "da": "{count} i målgruppen taler engelsk og får forløbets engelske standardinvitation: "
+        "kampagnen har ingen engelsk tekst.",
+    },
+    "summer": {
+        "en": "The planned sending ({span}) runs into the summer holidays (weeks 27-31), when "
+        "recruitment fails: few answer and few book.",
+        "da": "Den planlagte udsendelse ({span}) falder i sommerferien (uge 27-31), hvor "
+        "rekrutteringen slår fejl: få svarer, og få booker.",
+    },
+    "christmas": {
+        "en": "The planned sending ({span}) runs into the weeks before Christmas (from 1 "
+        "December), when recruitment fails: consider starting in January.",
+        "da": "Den planlagte udsendelse ({span}) falder i ugerne før jul (fra 1. december), "
+        "hvor rekrutteringen slår fejl: overvej at starte i januar.",
+    },
+}
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    return _WARNINGS[key]["da" if lang == "da" else "en"].format(**values)

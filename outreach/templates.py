@@ -101,25 +101,80 @@ def non_gsm_characters(text: str) -> list[str]:
     return list(dict.fromkeys(char for char in text if _gsm_width(char) is None))
 
 
-def placeholder_problems(text: str) -> list[str]:
+# What a coordinator is told, in the API's English and the console's Danish.
+_SAY: dict[str, dict[str, str]] = {
+    "empty": {"en": "is empty", "da": "er tom"},
+    "braces": {
+        "en": "has unbalanced braces ({error}); write a literal brace as {{{{ or }}}}",
+        "da": "har krøllede parenteser, der ikke passer sammen ({error}); skriv en krøllet "
+        "parentes som {{{{ eller }}}}",
+    },
+    "unknown": {
+        "en": "uses the unknown placeholder {{{name}}}; allowed: {allowed}",
+        "da": "bruger den ukendte pladsholder {{{name}}}; tilladt: {allowed}",
+    },
+    "format": {
+        "en": "writes {{{name}}} with a format; write it plainly as {{{name}}}",
+        "da": "skriver {{{name}}} med et format; skriv den blot som {{{name}}}",
+    },
+    "sender": {
+        "en": "does not say who sends it: write {{sender}} or '{sender}' "
+        "(markedsføringsloven § 10)",
+        "da": "siger ikke, hvem der skriver: skriv {{sender}} eller '{sender}' "
+        "(markedsføringsloven § 10)",
+    },
+    "stop": {
+        "en": "does not say how to stop: include the word STOP, e.g. 'Skriv STOP for at "
+        "afmelde' or 'Text STOP to unsubscribe' (markedsføringsloven § 10)",
+        "da": "siger ikke, hvordan man framelder sig: skriv ordet STOP, fx 'Skriv STOP for at "
+        "afmelde' (markedsføringsloven § 10)",
+    },
+    "link": {
+        "en": "contains a link ({link}): Danish operators filter SMS with links; allow links "
+        "on the campaign to send it anyway",
+        "da": "indeholder et link ({link}): teleselskaberne filtrerer sms'er med links; tillad "
+        "links på kampagnen for at sende den alligevel",
+    },
+    "no_bot": {
+        "en": "uses {shown}, but this service has no Telegram bot: set "
+        "RECRUITBOT_TELEGRAM_BOT_TOKEN and RECRUITBOT_TELEGRAM_BOT_USERNAME",
+        "da": "bruger {shown}, men tjenesten har ingen Telegram-bot: sæt "
+        "RECRUITBOT_TELEGRAM_BOT_TOKEN og RECRUITBOT_TELEGRAM_BOT_USERNAME",
+    },
+    "telegram_link": {
+        "en": "uses {{telegram_link}}, which is a link: allow links on the campaign, or write "
+        "{{telegram_bot}} and {{telegram_code}} instead",
+        "da": "bruger {{telegram_link}}, som er et link: tillad links på kampagnen, eller skriv "
+        "{{telegram_bot}} og {{telegram_code}} i stedet",
+    },
+}
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    return _SAY[key]["da" if lang == "da" else "en"].format(**values)
+
+
+def placeholder_problems(text: str, *, lang: str = "en") -> list[str]:
     """Return what is wrong with the placeholders: unknown names, conversions, bad braces."""
     try:
         fields = list(string.Formatter().parse(text))
     except ValueError as error:
-        return [f"has unbalanced braces ({error}); write a literal brace as {{{{ or }}}}"]
+        return [_say("braces", lang, error=error)]
     problems: list[str] = []
     for _, name, spec, conversion in fields:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
             allowed = ", ".join(f"{{{known}}}" for known in PLACEHOLDERS)
-            problems.append(f"uses the unknown placeholder {{{name}}}; allowed: {allowed}")
+            problems.append(_say("unknown", lang, name=name, allowed=allowed))
         elif spec or conversion:
-            problems.append(f"writes {{{name}}} with a format; write it plainly as {{{name}}}")
+            problems.append(_say("format", lang, name=name))
     return problems
 
 
-def telegram_problems(text: str, *, telegram_bot: str, allow_links: bool) -> list[str]:
+def telegram_problems(
+    text: str, *, telegram_bot: str, allow_links: bool, lang: str = "en"
+) -> list[str]:
     """Return what is wrong with the template's Telegram placeholders, if it has any."""
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
@@ -128,46 +183,32 @@ def telegram_problems(text: str, *, telegram_bot: str, allow_links: bool) -> lis
     used = sorted(names & TELEGRAM_PLACEHOLDERS)
     problems: list[str] = []
     if used and not telegram_bot:
-        shown = ", ".join(f"{{{name}}}" for name in used)
-        problems.append(
-            f"uses {shown}, but this service has no Telegram bot: set "
-            "RECRUITBOT_TELEGRAM_BOT_TOKEN and RECRUITBOT_TELEGRAM_BOT_USERNAME"
-        )
+        problems.append(_say("no_bot", lang, shown=", ".join(f"{{{name}}}" for name in used)))
     if "telegram_link" in names and not allow_links:
-        problems.append(
-            "uses {telegram_link}, which is a link: allow links on the campaign, or write "
-            "{telegram_bot} and {telegram_code} instead"
-        )
+        problems.append(_say("telegram_link", lang))
     return problems
 
 
 def template_problems(
-    text: str, *, sender: str, allow_links: bool, telegram_bot: str = ""
+    text: str, *, sender: str, allow_links: bool, telegram_bot: str = "", lang: str = "en"
 ) -> list[str]:
     """Return every rule the template breaks, as sentences a coordinator can act on."""
     if not text.strip():
-        return ["is empty"]
-    problems = placeholder_problems(text)
-    problems += telegram_problems(text, telegram_bot=telegram_bot, allow_links=allow_links)
+        return [_say("empty", lang)]
+    problems = placeholder_problems(text, lang=lang)
+    problems += telegram_problems(
+        text, telegram_bot=telegram_bot, allow_links=allow_links, lang=lang
+    )
     names_sender = "{sender}" in text or bool(
         sender.strip() and sender.casefold() in text.casefold()
     )
     if not names_sender:
-        problems.append(
-            f"does not say who sends it: write {{sender}} or '{sender}' (markedsføringsloven § 10)"
-        )
+        problems.append(_say("sender", lang, sender=sender))
     if not STOP_WORD.search(text):
-        problems.append(
-            "does not say how to stop: include the word STOP, e.g. 'Skriv STOP for at afmelde' "
-            "or 'Text STOP to unsubscribe' (markedsføringsloven § 10)"
-        )
+        problems.append(_say("stop", lang))
     link = LINK.search(text)
     if link and not allow_links:
-        shown = link.group(0).rstrip(".,;:!?)")
-        problems.append(
-            f"contains a link ({shown}): Danish operators filter SMS with links; "
-            "allow links on the campaign to send it anyway"
-        )
+        problems.append(_say("link", lang, link=link.group(0).rstrip(".,;:!?)")))
     return problems
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from api.errors import install_error_handlers
 from api.ratelimit import ApiRateLimiter
 from booking import endpoints as booking_endpoints
+from console.router import router as console_router
 from monitoring import endpoints as report_endpoints
 from outreach import endpoints as campaign_endpoints
 from privacy import endpoints as privacy_endpoints
@@ -59,6 +60,7 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> FastAPI:
     app.include_router(privacy_endpoints.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(telegram_webhooks.router)
+    app.include_router(console_router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -40,12 +40,23 @@ def demo(
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="First day (default: the next working day)."),
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then keep the console running on the demo's data.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="With --serve: interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="With --serve: port (0: any free one).")] = 8000,
 ) -> None:
     """Run a full simulated campaign on the embedded database and print the funnel."""
     from recruitbot.demo.run import DemoOptions, run_demo
+    from recruitbot.demo.serve import bind, serve_demo
     from scheduler.window import COPENHAGEN
 
     configure_logging(level="WARNING")
+    try:
+        sock = bind(host, port) if serve else None
+    except OSError as error:
+        console.print(f"[red]Cannot listen on {host}:{port}: {error.strerror}[/red]")
+        raise typer.Exit(2) from error
     options = DemoOptions(
         contacts=contacts,
         days=days,
@@ -70,6 +81,12 @@ def demo(
         table.add_row(step.replace("_", " "), str(count))
     console.print(table)
     console.print(f"Outputs in {result.out}/: funnel.json, messages.csv, contacts.csv, report.html")
+    if sock is not None:
+        serve_demo(result=result, settings=get_settings(), sock=sock, say=_say)
+
+
+def _say(line: str) -> None:
+    typer.echo(line)  # plain and flushed: a key must be copied exactly, and scripts read it
 
 
 @app.command()

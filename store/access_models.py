@@ -1,4 +1,4 @@
-"""Tables for access and provider plumbing: API keys, provider callbacks, Telegram links."""
+"""Tables for access and provider plumbing: API keys, console sessions, callbacks, Telegram."""
 
 from __future__ import annotations
 
@@ -79,3 +79,16 @@ class TelegramUpdate(SQLModel, table=True):
     update_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     kind: str = Field(max_length=32)
     received_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A sign-in to the web console with an API key; the cookie's token is stored as a hash."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    api_key_id: int = Field(foreign_key="api_key.id", index=True)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())  # signed out

@@ -389,6 +389,7 @@ class MunicipalOffer(SQLModel, table=True):
 
 # Tables for provider and access plumbing live beside these; re-exported so one import serves.
 from store.access_models import ApiKey as ApiKey  # noqa: E402
+from store.access_models import ConsoleSession as ConsoleSession  # noqa: E402
 from store.access_models import ContactChannel as ContactChannel  # noqa: E402
 from store.access_models import LinkCode as LinkCode  # noqa: E402
 from store.access_models import ProviderCallback as ProviderCallback  # noqa: E402

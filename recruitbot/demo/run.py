@@ -51,6 +51,8 @@ class DemoResult:
     imported: dict[str, object]
     invitations_scheduled: int
     out: Path
+    database_url: str = ""  # the store the run filled, for `demo --serve`
+    finished_at: datetime | None = None  # the simulated clock's last moment
 
 
 def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
@@ -117,6 +119,8 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
         imported=report.as_dict(),
         invitations_scheduled=launched.invitations,
         out=options.out,
+        database_url=settings.database_url,
+        finished_at=clock.now(),
     )
 
 

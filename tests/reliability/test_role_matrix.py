@@ -41,7 +41,7 @@ from recruitbot.runtime import build_runtime
 from recruitbot.settings import Settings
 from scheduler.clock import SimulatedClock
 from store.db import unit_of_work
-from store.models import Campaign, Location, Partner, Slot, StaffMember
+from store.models import Campaign, Contact, Location, Partner, Slot, StaffMember
 from tests.api.support import make_key
 from tests.booking.support import NOW, book
 from tests.conftest import truncate_all
@@ -73,6 +73,7 @@ class Place:
     location: int
     booking: int
     free_slot: int
+    citizen: str  # the booked citizen's pseudonym
 
 
 Request = tuple[str, str, dict[str, Any]]
@@ -241,6 +242,14 @@ MATRIX: dict[str, tuple[Build, dict[str, tuple[Expect, Expect]]]] = {
         ),
         _row(COORDINATOR_CREATES),
     ),
+    "GET /api/v1/citizens/{public_id}/export": (
+        lambda p: ("GET", f"/citizens/{p.citizen}/export", {}),
+        _row(COORDINATOR_ONLY),
+    ),
+    "DELETE /api/v1/citizens/{public_id}": (
+        lambda p: ("DELETE", f"/citizens/{p.citizen}", {}),
+        _row(COORDINATOR_ONLY),
+    ),
     "GET /api/v1/reports/funnel": (
         lambda p: ("GET", "/reports/funnel", {"params": {"municipality": p.municipality}}),
         _row(EVALUATOR_READ, evaluator=(OK, NOT_FOUND)),
@@ -325,6 +334,7 @@ def _place(session: Session, world: World, phone: str) -> Place:
         location=world.location.id or 0,
         booking=booking.id,
         free_slot=free.id,
+        citizen=session.get_one(Contact, booking.contact_id).public_id,
     )
 
 

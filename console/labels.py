@@ -1,0 +1,74 @@
+"""The console's Danish words for the service's statuses, reasons and fields."""
+
+from __future__ import annotations
+
+from api.keys import Role
+from monitoring.html import STEP_LABELS
+from monitoring.tables import AGE_BANDS, EDUCATION_GROUPS
+
+ROLES = {
+    Role.COORDINATOR: "Koordinator",
+    Role.STAFF: "Sundhedsmedarbejder",
+    Role.EVALUATOR: "Evaluator",
+}
+CAMPAIGN_STATUS = {
+    "draft": "Kladde",
+    "scheduled": "Planlagt",
+    "running": "I gang",
+    "paused": "På pause",
+    "completed": "Afsluttet",
+    "cancelled": "Stoppet",
+}
+INVITATION_STATUS = {
+    "pending": "Venter på sin tur",
+    "scheduled": "Klar til afsendelse",
+    "done": "Sendt",
+    "skipped": "Sprunget over",
+    "cancelled": "Annulleret",
+}
+BOOKING_STATUS = {
+    "booked": "Booket",
+    "attended": "Mødt",
+    "no_show": "Udeblevet",
+    "cancelled": "Aflyst",
+    "moved": "Flyttet",
+}
+# Why a member of the list is not invited (outreach.targeting.REASONS).
+NOT_TARGETED = {
+    "other_municipality": "Bor i en anden kommune",
+    "no_birth_date": "Mangler fødselsdato",
+    "age_band": "Uden for aldersgruppen",
+    "opted_out": "Har frameldt sig",
+    "booked": "Har allerede en tid",
+    "in_conversation": "Er allerede i en samtale",
+    "recently_invited": "Inviteret for nylig",
+}
+CHANNELS = {
+    "twilio": "Sms (Twilio)",
+    "console": "Konsol (test: intet sendes)",
+    "telegram": "Telegram",
+}
+LANGUAGES = {"da": "Dansk", "en": "Engelsk"}
+TEMPLATE_SOURCE = {"campaign": "Kampagnens tekst", "default": "Standardinvitationen"}
+STEPS = STEP_LABELS
+AGE_BAND_LABELS = {band.value: band.label for band in AGE_BANDS} | {"total": "I alt"}
+EDUCATION_LABELS = {group.value: group.label for group in EDUCATION_GROUPS} | {"total": "I alt"}
+OUTCOME_LABELS = {
+    "health_checks": "Sundhedstjek i alt",
+    "referred_municipal": "Henvist til kommunale tilbud",
+    "referred_non_municipal": "Henvist til ikke-kommunale tilbud",
+    "gp_advice": "Råd om at kontakte egen læge",
+    "further_course": "Aftalt videre forløb",
+}
+# What a page says after it was sent back from a form (?done=...).
+DONE = {
+    "created": "Kampagnen er oprettet som kladde. Se forhåndsvisningen, før du sætter den i gang.",
+    "updated": "Ændringerne er gemt.",
+    "launched": "Kampagnen er sat i gang. Invitationerne sendes i hverdagene inden for "
+    "sendevinduet.",
+    "paused": "Kampagnen er sat på pause. Samtaler, der er i gang, fortsætter.",
+    "resumed": "Kampagnen er genoptaget.",
+    "cancelled": "Kampagnen er stoppet. Invitationer, der ikke var sendt, er annulleret.",
+    "outcome": "Udfaldet er gemt.",
+    "booking_cancelled": "Tiden er aflyst. Borgeren har fået besked og tilbud om en ny tid.",
+}

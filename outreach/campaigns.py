@@ -22,7 +22,7 @@ from sqlalchemy import exists, insert, select, update
 from sqlmodel import Session, col
 
 from outreach.errors import CampaignInputError, CampaignStateError
-from outreach.targeting import age_on, targeting_query
+from outreach.targeting import age_on, invitation_rows
 from outreach.templates import TemplateRefusedError, check_templates
 from outreach.windows import CampaignWindow, EmptyWindowError, load_window
 from scheduler.window import SendWindow
@@ -78,23 +78,20 @@ def launch(
     check_sendable(campaign=campaign)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
-    ids = session.scalars(targeting_query(campaign=campaign, send_date=send_date, now=now)).all()
-    rows = [
-        {
-            "campaign_id": campaign.id,
-            "contact_id": contact_id,
-            "position": position,
-            "status": DueStatus.PENDING.value,
-        }
-        for position, contact_id in enumerate(ids)
-    ]
-    if rows:
-        session.execute(insert(Invitation), rows)
+    # One INSERT … SELECT: the targeted ids never travel to Python and back (7× faster on
+    # SQLite for 100,000 contacts, see the README's benchmarks).
+    targets = invitation_rows(campaign=campaign, send_date=send_date, now=now)
+    columns = ["campaign_id", "contact_id", "position", "status"]
+    result = session.execute(
+        insert(Invitation).from_select(columns, targets),
+        execution_options={"preserve_rowcount": True},  # an INSERT's count is not kept otherwise
+    )
+    count = int(result.rowcount)  # type: ignore[attr-defined]
     future = campaign.starts_at is not None and campaign.starts_at > now
     campaign.status = CampaignStatus.SCHEDULED if future else CampaignStatus.RUNNING
     campaign.launched_at = now
-    log.info("campaign.launched", campaign_id=campaign.id, invitations=len(rows))
-    return LaunchResult(len(rows), CampaignStatus(campaign.status), send_date)
+    log.info("campaign.launched", campaign_id=campaign.id, invitations=count)
+    return LaunchResult(count, CampaignStatus(campaign.status), send_date)
 
 
 def pause(*, session: Session, campaign: Campaign, now: datetime) -> None:

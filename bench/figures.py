@@ -59,12 +59,17 @@ class Figure:
             "row": self.row,
             "backend": self.backend,
             "what": self.what,
-            "figure": round(self.figure, 4),
+            "figure": _significant(self.figure),
             "unit": self.unit,
-            "reference": None if self.reference is None else round(self.reference, 4),
+            "reference": None if self.reference is None else _significant(self.reference),
             "reference_what": self.reference_what,
-            "ratio": None if self.ratio is None else round(self.ratio, 4),
+            "ratio": None if self.ratio is None else _significant(self.ratio),
             "target": None if self.target is None else asdict(self.target),
             "met": self.met,
             "details": self.details,
         }
+
+
+def _significant(value: float) -> float:
+    """Keep six significant digits: enough for any figure here, and ratios still add up."""
+    return float(f"{value:.6g}")

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit soak setup clean
+.PHONY: demo test lint typecheck unit soak bench setup clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ unit: $(STAMP)
 # The reliability tests at full size (tests/reliability): 10,000 invitations, kills, races.
 soak: $(STAMP)
 	RECRUITBOT_SOAK=1 RECRUITBOT_FIGURES=var/reliability $(BIN)/pytest tests/reliability -v
+
+# The benchmarks (bench/): SQLite always, PostgreSQL when reachable; the table in var/bench.json.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

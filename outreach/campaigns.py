@@ -25,7 +25,7 @@ from bot.flow import DEFAULT_FLOW, Flow
 from outreach.caps import CampaignCaps, check_caps
 from outreach.errors import CampaignInputError, CampaignStateError
 from outreach.invitation_texts import price_invitations
-from outreach.targeting import age_on, targeting_query
+from outreach.targeting import age_on, invitation_rows
 from outreach.templates import TemplateRefusedError, check_templates
 from outreach.windows import CampaignWindow, EmptyWindowError, load_window
 from scheduler.window import SendWindow
@@ -95,8 +95,8 @@ def launch(
     check_sendable(campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
-    ids = session.scalars(targeting_query(campaign=campaign, send_date=send_date, now=now)).all()
     caps = caps or CampaignCaps()
+    # Priced per person as the engine writes it; its recipients are the targeted, counted.
     priced = price_invitations(
         session=session,
         campaign=campaign,
@@ -106,24 +106,23 @@ def launch(
         price=caps.price_per_segment,
         telegram_bot=telegram_bot,
     )
+    targeted = sum(template.recipients for template in priced)
     cost = round(sum(template.cost_dkk for template in priced), 2)
-    check_caps(campaign_id=campaign.id, targeted=len(ids), cost_dkk=cost, caps=caps)
-    rows = [
-        {
-            "campaign_id": campaign.id,
-            "contact_id": contact_id,
-            "position": position,
-            "status": DueStatus.PENDING.value,
-        }
-        for position, contact_id in enumerate(ids)
-    ]
-    if rows:
-        session.execute(insert(Invitation), rows)
+    check_caps(campaign_id=campaign.id, targeted=targeted, cost_dkk=cost, caps=caps)
+    # One INSERT … SELECT: the targeted ids never travel to Python and back (7× faster on
+    # SQLite for 100,000 contacts, see the README's benchmarks).
+    targets = invitation_rows(campaign=campaign, send_date=send_date, now=now)
+    columns = ["campaign_id", "contact_id", "position", "status"]
+    result = session.execute(
+        insert(Invitation).from_select(columns, targets),
+        execution_options={"preserve_rowcount": True},  # an INSERT's count is not kept otherwise
+    )
+    count = int(result.rowcount)  # type: ignore[attr-defined]
     future = campaign.starts_at is not None and campaign.starts_at > now
     campaign.status = CampaignStatus.SCHEDULED if future else CampaignStatus.RUNNING
     campaign.launched_at = now
-    log.info("campaign.launched", campaign_id=campaign.id, invitations=len(rows))
-    return LaunchResult(len(rows), CampaignStatus(campaign.status), send_date)
+    log.info("campaign.launched", campaign_id=campaign.id, invitations=count)
+    return LaunchResult(count, CampaignStatus(campaign.status), send_date)
 
 
 def pause(*, session: Session, campaign: Campaign, now: datetime) -> None:

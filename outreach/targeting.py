@@ -7,8 +7,21 @@ exactly one bucket, tried in `REASONS` order, so the preview's counts add up to 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlmodel import Session, col
 
 from store.models import (
@@ -132,13 +145,15 @@ def priority_rank(*, campaign: Campaign) -> ColumnElement[int]:
     return case((col(Contact.education).in_(groups), 0), else_=1)
 
 
-def targeting_query(*, campaign: Campaign, send_date: date, now: datetime) -> Select[int | None]:
-    """Select the ids of the contacts to invite: priority groups first, then the list's order."""
-    return (
-        select(col(Contact.id))
-        .where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
-        .order_by(priority_rank(campaign=campaign), col(Contact.id))
-    )
+def invitation_rows(*, campaign: Campaign, send_date: date, now: datetime) -> Select[Any]:
+    """Select a pending invitation row per targeted contact, numbered in release order."""
+    position = func.row_number().over(order_by=(priority_rank(campaign=campaign), col(Contact.id)))
+    return select(
+        literal(campaign.id, Integer),
+        col(Contact.id),
+        position - 1,
+        literal(DueStatus.PENDING.value, String),
+    ).where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
 
 
 def bucket(*, campaign: Campaign, send_date: date, now: datetime) -> ColumnElement[str]:

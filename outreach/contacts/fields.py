@@ -41,8 +41,8 @@ def parse_phone(text: str) -> str | None:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
+    # number_type is UNKNOWN for any invalid number, so one lookup settles both "is it a valid
+    # number" and "can it take an SMS"; is_valid_number first would do the same matching twice.
     if phonenumbers.number_type(number) not in _TEXTABLE:
         return None
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -285,6 +285,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client waits ~40 ms
+    # for each answer's second half (delayed ACK). Twilio answers in one go.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:

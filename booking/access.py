@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, col
 
 from api.errors import ForbiddenError
 from api.keys import Principal, Role
+from privacy.service import record_reads
 from store.models import AuditEvent, StaffMember
 
 CLI_ACTOR = "cli"
@@ -72,3 +74,24 @@ def audit(
             detail=detail,
         )
     )
+
+
+def audit_bookings_shown(
+    *,
+    session: Session,
+    scope: Scope,
+    contact_ids: Sequence[int | None],
+    now: datetime,
+    where: str,
+) -> None:
+    """Record a list of bookings read, and in each citizen's own log that they were shown."""
+    audit(
+        session=session,
+        scope=scope,
+        action="bookings.read",
+        subject_type="booking",
+        subject_id=None,
+        now=now,
+        detail=f"{len(contact_ids)} bookings",
+    )
+    record_reads(session=session, actor=scope.actor, contact_ids=contact_ids, now=now, detail=where)

@@ -17,7 +17,7 @@ from api.deps import CoordinatorDep, ServicesDep, SessionDep, StaffDep
 from api.routing import secured_router
 from api.schemas import DB_INT_MAX, error_responses
 from booking import availability, changes, directory, follow_ups, offers, outcomes, repository
-from booking.access import Scope, audit, scope_for
+from booking.access import Scope, audit, audit_bookings_shown, scope_for
 from booking.schemas import (
     FIRST_DAY,
     LAST_DAY,
@@ -267,16 +267,13 @@ def list_bookings(
         limit=limit,
     )
     now = services.clock.now()
-    audit(
+    audit_bookings_shown(
         session=session,
         scope=scope,
-        action="bookings.read",
-        subject_type="booking",
-        subject_id=None,
+        contact_ids=[view.contact.id for view in views],
         now=now,
-        detail=f"{len(views)} bookings",
+        where="GET /api/v1/bookings",
     )
-    _shown(session, scope, views, now=now, detail="GET /api/v1/bookings")
     return [BookingPublic.of(view) for view in views]
 
 

@@ -13,13 +13,12 @@ from fastapi import Query, Request, Response
 
 from api.deps import ServicesDep
 from booking import repository as bookings
-from booking.access import audit
+from booking.access import audit_bookings_shown
 from console import calendar, labels
 from console.auth import DbDep, StaffScopeDep, StaffUser
 from console.formatting import local
 from console.routing import console_router
 from console.templating import page
-from privacy.service import record_reads
 from scheduler.window import COPENHAGEN
 from store.types import BookingStatus
 
@@ -90,22 +89,12 @@ def bookings_page(
         after=_midnight(first) if first else None,
         limit=500,
     )
-    audit(
+    audit_bookings_shown(
         session=session,
         scope=scope,
-        action="bookings.read",
-        subject_type="booking",
-        subject_id=None,
-        now=now,
-        detail=f"{len(views)} bookings",
-    )
-    # As the booking API does: each citizen shown (name, phone) gets an entry in their log.
-    record_reads(
-        session=session,
-        actor=scope.actor,
         contact_ids=[view.contact.id for view in views],
         now=now,
-        detail="console bookings",
+        where="console bookings",
     )
     return page(
         request,

@@ -37,6 +37,8 @@ from tests.fakes.twilio_api import twilio_api as twilio_api  # a fixture, used b
 from tests.reliability import SOAK, size
 
 MEMBERS = size(60, DEFAULT_MAX_RECIPIENTS + 1)
+# The cost tests keep the size cap out of the way, at any list size.
+SIZE_FITS = {"campaign_max_recipients": MEMBERS}
 DAILY = 25  # the control campaign sends this many on its first day, whatever the list's size
 
 
@@ -138,7 +140,12 @@ class TestSizeCap:
         _refused_and_nothing_happened(service, service.call("launch"), says=f"{MEMBERS:,} people")
 
         # The same campaign at a cap it keeps to (exactly its size) launches and reaches Twilio.
-        services.append(_service(database_url, twilio_api, campaign_max_recipients=MEMBERS))
+        # (No cost cap in the way: at the soak's size the list costs more than the default.)
+        services.append(
+            _service(
+                database_url, twilio_api, campaign_max_recipients=MEMBERS, campaign_max_cost_dkk=1e9
+            )
+        )
         raised = services[1]
         assert raised.call("preview").json()["within_caps"] is True
         launched = raised.call("launch")
@@ -152,10 +159,12 @@ class TestCostCap:
     def test_over_the_cost_cap_is_refused(
         self, database_url: str, twilio_api: TwilioApiFake, services: list[Service]
     ) -> None:
-        services.append(_service(database_url, twilio_api))
+        services.append(_service(database_url, twilio_api, **SIZE_FITS))
         cost = services[0].call("preview").json()["cost_dkk"]
         assert cost > 0
-        services.append(_service(database_url, twilio_api, campaign_max_cost_dkk=cost - 0.01))
+        services.append(
+            _service(database_url, twilio_api, **SIZE_FITS, campaign_max_cost_dkk=cost - 0.01)
+        )
         service = services[1]
         preview = service.call("preview").json()
         assert preview["within_caps"] is False and preview["cost_dkk"] == cost
@@ -165,9 +174,11 @@ class TestCostCap:
         self, database_url: str, twilio_api: TwilioApiFake, services: list[Service]
     ) -> None:
         """A template of three segments costs half again the default's two: the cap catches it."""
-        services.append(_service(database_url, twilio_api))
+        services.append(_service(database_url, twilio_api, **SIZE_FITS))
         cost = services[0].call("preview").json()["cost_dkk"]
-        services.append(_service(database_url, twilio_api, campaign_max_cost_dkk=cost * 1.25))
+        services.append(
+            _service(database_url, twilio_api, **SIZE_FITS, campaign_max_cost_dkk=cost * 1.25)
+        )
         service = services[1]
         assert service.call("preview").json()["within_caps"] is True
         long = (

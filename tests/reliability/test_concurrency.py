@@ -11,7 +11,6 @@ refuses to start instead (tests/recruitbot/test_worker.py), so this runs on Post
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import secrets
@@ -41,7 +40,7 @@ from store.types import BookingStatus, Direction, MessageStatus, Trigger
 from tests import conftest
 from tests.factories import DIALOGUE, WINDOW, make_world
 from tests.fakes.twilio_api import TwilioApiFake, running_fake
-from tests.reliability import SOAK, size
+from tests.reliability import size, write_figures
 from tests.reliability.members import add_members
 
 RECRUITBOT = Path(sys.executable).parent / "recruitbot"
@@ -342,7 +341,8 @@ class TestTwoApisTwoWorkers:
         assert len(active) == citizens
         assert max(Counter(b.slot_id for b in active).values()) == 1
         assert max(Counter(b.contact_id for b in active).values()) == 1
-        _write_figures(
+        write_figures(
+            "concurrency-postgresql",
             messages_sent=len(ours),
             sent_twice=len(twice),
             bookings=len(active),
@@ -351,13 +351,3 @@ class TestTwoApisTwoWorkers:
             sms_resent_after_connection_reset=sum(person.retries for person in people),
             slot_choices_per_booking=round(sum(tries) / len(tries), 1),
         )
-
-
-def _write_figures(**figures: object) -> None:
-    """Keep what a run found where `make soak` asks (RECRUITBOT_FIGURES), for the README."""
-    folder = os.environ.get("RECRUITBOT_FIGURES")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    name = f"concurrency-postgresql{'-soak' if SOAK else ''}.json"
-    (Path(folder) / name).write_text(json.dumps(figures, indent=2) + "\n")

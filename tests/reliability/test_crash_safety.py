@@ -12,7 +12,6 @@ accepted by Twilio: outcomes left unknown were settled by asking Twilio, not by 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -36,7 +35,7 @@ from store.models import Invitation, Message
 from store.types import DueStatus, MessageStatus
 from tests.factories import MONDAY, WINDOW, make_world
 from tests.fakes.twilio_api import Reply, TwilioApiFake, running_fake
-from tests.reliability import SOAK, size
+from tests.reliability import SOAK, size, write_figures
 from tests.reliability.members import add_members
 
 REPO = Path(__file__).resolve().parents[2]
@@ -251,8 +250,8 @@ class TestKilledAgainAndAgain:
         assert all(sids[m.provider_id or ""] == m.address for m in messages)
         settled_rows = sum(1 for m in messages if m.attempts > 1)
         assert harness.dropped > 0 or not SOAK  # the short run may draw no drop
-        _write_figures(
-            "crash_safety",
+        write_figures(
+            f"crash_safety-{engine.dialect.name}",
             database=engine.dialect.name,
             recipients=recipients,
             kills=[k.kind for k in kill_plan],
@@ -263,13 +262,3 @@ class TestKilledAgainAndAgain:
             retried_rows=settled_rows,
             lookups=lookups,
         )
-
-
-def _write_figures(name: str, **figures: object) -> None:
-    """Keep what a run found where `make soak` asks (RECRUITBOT_FIGURES), for the README."""
-    folder = os.environ.get("RECRUITBOT_FIGURES")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    path = Path(folder) / f"{name}-{figures['database']}{'-soak' if SOAK else ''}.json"
-    path.write_text(json.dumps(figures, indent=2) + "\n")

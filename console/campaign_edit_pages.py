@@ -109,6 +109,7 @@ def create(
                 now=services.clock.now(),
                 channels=extra.channels,
                 default_municipality_id=user.principal.municipality_id,
+                scope_municipality_id=user.principal.municipality_id,
             )
     except CampaignInputError as error:
         return again(error.message)
@@ -168,7 +169,11 @@ def update(
     try:
         with session.begin_nested():
             campaign_setup.update(
-                session=session, campaign=campaign, campaign_in=changes, channels=extra.channels
+                session=session,
+                campaign=campaign,
+                campaign_in=changes,
+                channels=extra.channels,
+                scope_municipality_id=user.principal.municipality_id,
             )
     except CampaignInputError as error:
         return again(error.message)

@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlmodel import col, select
 
+from store.db import unit_of_work
+from store.models import Campaign, Municipality, Partner
 from tests.console.support import Console, csrf_of
+from tests.console.test_campaign_pages import campaign_form
 
 # page → the roles that may open it (as api.deps: coordinator, staff, evaluator sets)
 PAGES = {
@@ -72,6 +76,26 @@ class TestMunicipalities:
             assert "Siden findes ikke" in response.text
         response = console.post(f"/console/campaigns/{lejre}/launch", {})
         assert response.status_code == 404
+
+    def test_another_municipalitys_partner_is_unknown(self, console: Console) -> None:
+        with unit_of_work(console.engine) as session:
+            lejre = session.scalars(select(Municipality).where(Municipality.name == "Lejre")).one()
+            session.add(Partner(name="Lejre Pensionistforening", municipality_id=lejre.id))
+        console.sign_in("coordinator")
+        foreign = {"partners": ["Lejre Pensionistforening"]}
+        created = console.post("/console/campaigns/new", campaign_form(**foreign))
+        assert created.status_code == 422 and "unknown partner" in created.text
+        console.post("/console/campaigns/new", campaign_form())
+        with unit_of_work(console.engine) as session:
+            draft = session.scalars(select(Campaign).order_by(col(Campaign.id).desc())).first()
+            assert draft is not None
+            draft_id, partner_id = draft.id, draft.partner_id
+        page = f"/console/campaigns/{draft_id}/edit"
+        changed = console.post(page, campaign_form(**foreign), page=page)
+        assert changed.status_code == 422 and "unknown partner" in changed.text
+        with unit_of_work(console.engine) as session:
+            kept = session.get(Campaign, draft_id)
+            assert kept is not None and kept.partner_id == partner_id
 
     def test_a_key_for_every_municipality_sees_both(self, console: Console) -> None:
         console.sign_in("national")

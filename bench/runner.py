@@ -41,7 +41,7 @@ class Sizes:
     def quick(cls) -> Sizes:
         return cls(
             import_=1_000,
-            launch=1_000,
+            launch=20_001,  # one above the default size cap: the full-size launch must get past it
             send=200,
             webhook=100,
             reminders=100,

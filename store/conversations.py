@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from store.models import Booking, Contact, Conversation, StaffMember
+from store import inbox
+from store.models import (
+    Booking,
+    Campaign,
+    CampaignVariant,
+    Contact,
+    Conversation,
+    Invitation,
+    Location,
+    Municipality,
+    Slot,
+    StaffMember,
+)
 from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus
+
+# Built once per process (every inbound message runs them): each run only binds its values.
+_CONTACT_BY_PHONE = select(Contact).where(col(Contact.phone) == bindparam("phone"))
+_CURRENT_CONVERSATION = (
+    select(Conversation)
+    .where(col(Conversation.contact_id) == bindparam("contact_id"))
+    .order_by(
+        (col(Conversation.status) == ConversationStatus.OPEN).desc(),
+        col(Conversation.created_at).desc(),
+        col(Conversation.id).desc(),
+    )
+    .limit(1)
+)
 
 
 def contact_by_phone(*, session: Session, phone: str) -> Contact | None:
     """Find a contact by E.164 phone number."""
-    return session.scalars(select(Contact).where(col(Contact.phone) == phone)).first()
+    return session.scalars(_CONTACT_BY_PHONE, {"phone": phone}).first()
 
 
 def current_conversation(*, session: Session, contact_id: int) -> Conversation | None:
     """Return the open conversation, or else the latest closed one."""
-    return session.scalars(
-        select(Conversation)
-        .where(col(Conversation.contact_id) == contact_id)
-        .order_by(
-            (col(Conversation.status) == ConversationStatus.OPEN).desc(),
-            col(Conversation.created_at).desc(),
-            col(Conversation.id).desc(),
-        )
-        .limit(1)
-    ).first()
+    return session.scalars(_CURRENT_CONVERSATION, {"contact_id": contact_id}).first()
 
 
 def lock(*, session: Session, conversation_id: int) -> Conversation:
@@ -52,9 +72,114 @@ def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
 
 
 def staff_on_duty(*, session: Session, municipality_id: int) -> StaffMember | None:
-    """Return the staff member who takes requests that are not about a booked slot."""
-    return session.scalars(
+    """Return the staff member who takes requests that are not about a booked slot.
+
+    The first one a notice can reach (Telegram or SMS), else the first one at all.
+    """
+    members = session.scalars(
         select(StaffMember)
         .where(col(StaffMember.municipality_id) == municipality_id)
         .order_by(col(StaffMember.id))
-    ).first()
+    ).all()
+    return next((m for m in members if inbox.is_reachable(m)), members[0] if members else None)
+
+
+def callback_taker(
+    *, session: Session, conversation_id: int, municipality_id: int
+) -> StaffMember | None:
+    """Return who gets a citizen's request: their booking's staff member, else the one on duty."""
+    booking = active_booking(session=session, conversation_id=conversation_id)
+    if booking is not None:
+        slot = session.get_one(Slot, booking.slot_id)
+        return session.get_one(StaffMember, slot.staff_member_id)
+    return staff_on_duty(session=session, municipality_id=municipality_id)
+
+
+def close_open_for_contact(
+    *, session: Session, contact_id: int, reason: str, now: datetime
+) -> None:
+    """Close every open conversation of a contact, giving the reason."""
+    session.execute(
+        update(Conversation)
+        .where(
+            col(Conversation.contact_id) == contact_id,
+            col(Conversation.status) == ConversationStatus.OPEN,
+        )
+        .values(status=ConversationStatus.CLOSED, close_reason=reason, closed_at=now)
+    )
+
+
+# The statements one dialogue step runs, built once per process: each run only binds its values.
+_HOME = aliased(Municipality)
+_STEP_ROW = (
+    select(Campaign, col(Municipality.name), col(_HOME.name), CampaignVariant)
+    .join(Municipality, col(Municipality.id) == col(Campaign.municipality_id))
+    .outerjoin(_HOME, col(_HOME.id) == bindparam("home_id"))
+    .outerjoin(
+        Invitation,
+        and_(
+            col(Invitation.campaign_id) == col(Campaign.id),
+            col(Invitation.contact_id) == bindparam("contact_id"),
+        ),
+    )
+    .outerjoin(
+        CampaignVariant,
+        and_(
+            col(CampaignVariant.campaign_id) == col(Campaign.id),
+            col(CampaignVariant.key) == col(Invitation.variant),
+        ),
+    )
+    .where(col(Campaign.id) == bindparam("campaign_id"))
+)
+_BOOKED_SLOT = (
+    select(Booking, Slot, Location, StaffMember)
+    .join(Slot, col(Slot.id) == col(Booking.slot_id))
+    .join(Location, col(Location.id) == col(Slot.location_id))
+    .join(StaffMember, col(StaffMember.id) == col(Slot.staff_member_id))
+    .where(
+        col(Booking.conversation_id) == bindparam("conversation_id"),
+        col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+    )
+    .order_by(col(Booking.id).desc())
+    .limit(1)
+)
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """What every dialogue step reads besides the conversation and the contact."""
+
+    campaign: Campaign
+    target_name: str  # the campaign's municipality
+    home_name: str | None  # the contact's municipality of residence, when known
+    variant: CampaignVariant | None  # the variant the contact's invitation was assigned, if any
+
+
+def step_row(
+    *, session: Session, campaign_id: int, contact_id: int, home_id: int | None
+) -> StepRow:
+    """Read the campaign, both municipalities' names and the invitation's variant at once."""
+    row = session.execute(
+        _STEP_ROW, {"campaign_id": campaign_id, "contact_id": contact_id, "home_id": home_id}
+    ).one()
+    campaign, target_name, home_name, variant = row
+    return StepRow(campaign=campaign, target_name=target_name, home_name=home_name, variant=variant)
+
+
+@dataclass(frozen=True)
+class BookedSlot:
+    """The booking that holds a slot in a conversation, with its slot, place and staff member."""
+
+    booking: Booking
+    slot: Slot
+    location: Location
+    staff: StaffMember
+
+
+def active_booked_slot(*, session: Session, conversation_id: int) -> BookedSlot | None:
+    """Return the active booking with its slot, place and staff member (`active_booking`)."""
+    row = session.execute(_BOOKED_SLOT, {"conversation_id": conversation_id}).first()
+    if row is None:
+        return None
+    booking, slot, location, staff = row
+    return BookedSlot(booking=booking, slot=slot, location=location, staff=staff)

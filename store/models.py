@@ -104,6 +104,30 @@ class Campaign(SQLModel, table=True):
     launched_at: datetime | None = Field(default=None, sa_column=_utc())
     paused_at: datetime | None = Field(default=None, sa_column=_utc())
     ended_at: datetime | None = Field(default=None, sa_column=_utc())  # completed or cancelled
+    # The last local day a wave is released; None: until the list is used up.
+    ends_on: date | None = None
+    # The seed of the variant assignment (outreach.assignment); None: no experiment.
+    variant_seed: int | None = None
+
+
+class CampaignVariant(SQLModel, table=True):
+    """One of a campaign's two to four invitation texts in an experiment (docs/experiments.md).
+
+    A text left None falls back to the campaign's own, then to the flow's default.
+    """
+
+    __tablename__ = "campaign_variant"
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    key: str = Field(max_length=1)  # "A", "B", "C", "D" in the order given
+    label: str = Field(default="", max_length=64)
+    template_da: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    template_en: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reminder_da: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reminder_en: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    stopped_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class CampaignPartner(SQLModel, table=True):
@@ -163,6 +187,9 @@ class Invitation(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=16)
     done_at: datetime | None = Field(default=None, sa_column=_utc())
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
+    variant: str | None = Field(default=None, max_length=1)  # CampaignVariant.key assigned
+    # The campaign partner through whose list the citizen was invited (store.partners).
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True)
 
 
 class Conversation(SQLModel, table=True):
@@ -191,6 +218,10 @@ class Conversation(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     replied_at: datetime | None = Field(default=None, sa_column=_utc())
     closed_at: datetime | None = Field(default=None, sa_column=_utc())
+    # A person holds the conversation (inbox takeover): the dialogue does not answer meanwhile.
+    held_by: str | None = Field(default=None, max_length=64)  # the audit actor who took over
+    held_staff_member_id: int | None = Field(default=None, foreign_key="staff_member.id")
+    held_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class Message(SQLModel, table=True):
@@ -243,6 +274,8 @@ class Location(SQLModel, table=True):
     name: str = Field(max_length=120)
     address: str = Field(max_length=200)
     kind: str = Field(default="health_centre", max_length=32)
+    # Removed: no new slots, none of its slots offered; its history stays.
+    retired_at: datetime | None = Field(default=None, sa_column=_utc())
 
 
 class StaffMember(SQLModel, table=True):
@@ -253,6 +286,10 @@ class StaffMember(SQLModel, table=True):
     name: str = Field(max_length=120)
     channel: str = Field(default="console", max_length=16)
     address: str = Field(default="", max_length=64)  # Telegram chat id, or "" before linking
+    phone: str = Field(default="", max_length=20)  # E.164, for SMS notices; "" when none
+    # How notices reach them: "auto" (Telegram when linked, else SMS when a phone is set, else
+    # the inbox only), "telegram", "sms" or "inbox". See docs/inbox.md.
+    notify_by: str = Field(default="auto", max_length=16)
     # The staff-role API key that acts as this person; a new key replaces (and revokes) the old.
     api_key_id: int | None = Field(default=None, foreign_key="api_key.id", unique=True)
 
@@ -289,6 +326,9 @@ class Booking(SQLModel, table=True):
     status: str = Field(default="booked", max_length=16)
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The booking this one follows: the one it was moved from, or a no-show rebooked. History
+    # is kept, never overwritten: a no-show stays a no-show, a move leaves a chain.
+    previous_booking_id: int | None = Field(default=None, foreign_key="booking.id", index=True)
 
 
 class Reminder(SQLModel, table=True):
@@ -394,5 +434,9 @@ from store.access_models import ContactChannel as ContactChannel  # noqa: E402
 from store.access_models import LinkCode as LinkCode  # noqa: E402
 from store.access_models import ProviderCallback as ProviderCallback  # noqa: E402
 from store.access_models import TelegramUpdate as TelegramUpdate  # noqa: E402
+from store.booking_models import CalendarFeed as CalendarFeed  # noqa: E402
+from store.booking_models import Closure as Closure  # noqa: E402
+from store.booking_models import WaitlistEntry as WaitlistEntry  # noqa: E402
+from store.inbox_models import InboxItem as InboxItem  # noqa: E402
 from store.privacy_models import DailyJob as DailyJob  # noqa: E402
 from store.privacy_models import Suppression as Suppression  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, or_, select, update
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
 from store.models import Campaign, CampaignBlackout, Conversation, Message, OptOut
 from store.types import STATUS_RANK, Direction, MessageStatus, Trigger
 
@@ -88,19 +89,27 @@ def record_inbound(
         "attempts": 0,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Message)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=["channel", "direction", "provider_id"],
-            index_where=col(Message.provider_id).is_not(None),
+    statement = _inbound_insert(session.get_bind().dialect.name)
+    # The new row comes back as an object in the session: no second query for it.
+    return session.scalars(statement, [values]).one_or_none()
+
+
+def _inbound_insert(dialect: str) -> Any:
+    """The INSERT … ON CONFLICT DO NOTHING RETURNING of an inbound message, built once."""
+    if dialect not in _INBOUND_INSERT:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        _INBOUND_INSERT[dialect] = (
+            insert(Message)
+            .on_conflict_do_nothing(
+                index_elements=["channel", "direction", "provider_id"],
+                index_where=col(Message.provider_id).is_not(None),
+            )
+            .returning(Message)
         )
-        .returning(col(Message.id))
-    )
-    new_id = session.execute(statement).scalar_one_or_none()
-    return None if new_id is None else session.get(Message, new_id)
+    return _INBOUND_INSERT[dialect]
+
+
+_INBOUND_INSERT: dict[str, Any] = {}
 
 
 def in_campaign_window(local: datetime) -> ColumnElement[bool]:
@@ -134,8 +143,11 @@ def claim_batch(
     lease: timedelta,
     tz: ZoneInfo = COPENHAGEN,
     margin: timedelta = timedelta(0),
+    address: str | None = None,
 ) -> Sequence[Message]:
     """Claim queued messages for sending; scheduled ones only while the window is open.
+
+    With an `address`, only the messages to that address (the answer to what it just wrote).
 
     With a `margin`, a scheduled message is claimed only if its campaign's window stays open for
     at least `margin` (the caller checks the service's window likewise): one that could not
@@ -161,6 +173,8 @@ def claim_batch(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if address is not None:
+        query = query.where(col(Message.address) == address)
     # A scheduled message also waits for its campaign's window; replies go at any hour.
     reply = col(Message.trigger) == Trigger.REPLY
     if window_open:

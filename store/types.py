@@ -121,6 +121,14 @@ class ReminderKind(StrEnum):
     BOOKING = "booking_reminder"
     FOLLOW_UP_NUDGE = "follow_up_nudge"  # the follow-up got no answer: ask once more
     FOLLOW_UP_NO_ANSWER = "follow_up_no_answer"  # still no answer after the nudge: tell staff
+    WAITLIST_ASK = "waitlist_ask"  # no time fitted: offer a place on the waitlist
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    BOOKED = "booked"
+    EXPIRED = "expired"
+    LEFT = "left"
 
 
 class Education(StrEnum):

@@ -1,0 +1,258 @@
+"""Writing inbox items and routing staff notices; the reads live in the inbox slice.
+
+Every notice to staff passes through `notify`: it picks the staff member's route (Telegram, SMS
+to their own phone, or none), queues the notice there, and opens an inbox item for anything a
+person has to act on, so no notice is ever only "sent" into a channel nobody reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select
+from sqlmodel import Session, col
+
+from core.calendar import SendWindow
+from store import outbox
+from store.models import Contact, InboxItem, Message, StaffMember
+from store.types import Direction, Trigger
+
+SMS_CHANNEL = "twilio"
+OPEN = "open"
+HANDLED = "handled"
+AWAITING_OUTCOME = "awaiting_outcome"
+
+# Notice kinds (Message.kind) that need a person, and the inbox kind each opens.
+ITEM_KINDS = {
+    "staff_callback": "callback",
+    "staff_no_slots": "callback",
+    "staff_not_understood": "unreadable",
+    "staff_cancellation": "cancellation",
+    "staff_moved": "moved",
+    "staff_follow_up_reply": "follow_up",
+    "staff_follow_up_help": "follow_up",
+    "staff_follow_up_no_answer": "follow_up_unanswered",
+    "staff_citizen_reply": "reply",
+    "staff_awaiting_outcome": "awaiting_outcome",
+    "staff_wrote_first": "wrote_first",
+}
+# A notice that needs no action (a new booking) still lands in the inbox when it reached nobody.
+UNDELIVERED_KIND = "notice"
+
+# The SMS to a staff member's own phone: short, the citizen's first name and pseudonym only,
+# never health data or a CPR number; the details are in the inbox.
+SMS_LABELS = {
+    "callback": "Borger ønsker et opkald",
+    "unreadable": "Borger har skrevet noget, systemet ikke forstod",
+    "question": "Borger har et spørgsmål",
+    "cancellation": "Booking aflyst",
+    "moved": "Booking flyttet",
+    "follow_up": "Svar på opfølgning",
+    "follow_up_unanswered": "Opfølgning ikke besvaret",
+    "no_show": "Udeblevet",
+    "awaiting_outcome": "Samtale mangler resultat",
+    "reply": "Borger har svaret dig",
+    "notice": "Ny besked",
+    "wrote_first": "Borger har skrevet uden at være inviteret",
+}
+
+
+@dataclass(frozen=True)
+class About:
+    """What a notice is about, for its inbox item; every field is optional."""
+
+    municipality_id: int | None = None
+    contact_id: int | None = None
+    conversation_id: int | None = None
+    booking_id: int | None = None
+    campaign_id: int | None = None
+    cause: str | None = None  # the citizen's own words that caused it
+    address: str | None = None  # the number that wrote, when no contact is known
+    due_at: datetime | None = None  # a callback promised by then
+
+
+def callback_due(*, window: SendWindow, now: datetime) -> datetime:
+    """Return the end of the second working day after today: a promised callback is due then."""
+    days = window.working_days(now.astimezone(window.tz).date() + timedelta(days=1))
+    next(days)
+    return window.closes_at(next(days))
+
+
+def route_for(staff: StaffMember) -> str:
+    """Return how a notice reaches this staff member: "telegram", "sms" or "none"."""
+    linked = staff.channel == "telegram" and bool(staff.address)
+    if staff.notify_by in ("auto", "telegram") and linked:
+        return "telegram"
+    if staff.notify_by in ("auto", "sms") and staff.phone:
+        return "sms"
+    return "none"
+
+
+def is_reachable(staff: StaffMember) -> bool:
+    """Tell whether a notice to this staff member reaches a device of theirs."""
+    return route_for(staff) != "none"
+
+
+def notify(
+    *,
+    session: Session,
+    staff: StaffMember,
+    kind: str,
+    text: str,
+    now: datetime,
+    buttons: outbox.Buttons = (),
+    about: About | None = None,
+) -> InboxItem | None:
+    """Queue a notice on the staff member's route; open an inbox item where one is needed."""
+    about = about or About()
+    route = route_for(staff)
+    item_kind = ITEM_KINDS.get(kind) or (UNDELIVERED_KIND if route == "none" else None)
+    if item_kind == "unreadable" and about.cause and "?" in about.cause:
+        item_kind = "question"
+    message = _queue(
+        session=session,
+        staff=staff,
+        route=route,
+        kind=kind,
+        text=text,
+        now=now,
+        buttons=buttons,
+        sms=_sms_text(session=session, item_kind=item_kind, about=about),
+    )
+    if item_kind is None:
+        return None
+    session.flush()
+    return open_item(
+        session=session,
+        staff=staff,
+        kind=item_kind,
+        text=text if item_kind == UNDELIVERED_KIND else (about.cause or text),
+        now=now,
+        about=about,
+        notice=route,
+        notice_message_id=message.id if route != "none" else None,
+    )
+
+
+def open_item(
+    *,
+    session: Session,
+    staff: StaffMember | None,
+    kind: str,
+    text: str,
+    now: datetime,
+    about: About,
+    notice: str = "none",
+    notice_message_id: int | None = None,
+) -> InboxItem:
+    """Open an item in a staff member's inbox (None: the municipality's, for the coordinator)."""
+    municipality_id = staff.municipality_id if staff is not None else about.municipality_id
+    assert municipality_id is not None
+    item = InboxItem(
+        municipality_id=municipality_id,
+        staff_member_id=staff.id if staff is not None else None,
+        kind=kind,
+        status=OPEN,
+        contact_id=about.contact_id,
+        conversation_id=about.conversation_id,
+        booking_id=about.booking_id,
+        campaign_id=about.campaign_id,
+        address=about.address,
+        text=text[:2000],
+        created_at=now,
+        notice=notice,
+        notice_message_id=notice_message_id,
+        due_at=about.due_at,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def close_awaiting_outcome(*, session: Session, booking_id: int, by: str, now: datetime) -> int:
+    """Mark a booking's open "awaiting outcome" items handled: the outcome is recorded."""
+    items = session.scalars(
+        select(InboxItem).where(
+            col(InboxItem.booking_id) == booking_id,
+            col(InboxItem.kind) == AWAITING_OUTCOME,
+            col(InboxItem.status) == OPEN,
+        )
+    ).all()
+    for item in items:
+        item.status = HANDLED
+        item.handled_at = now
+        item.handled_by = by
+        item.note = "Udfaldet er registreret."
+    return len(items)
+
+
+# Built once per process: every notice about a conversation asks it.
+_LAST_INBOUND_TEXT = (
+    select(col(Message.text))
+    .where(
+        col(Message.conversation_id) == bindparam("conversation_id"),
+        col(Message.direction) == Direction.IN,
+    )
+    .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+    .limit(1)
+)
+
+
+def last_inbound_text(*, session: Session, conversation_id: int) -> str | None:
+    """Return the citizen's latest message in a conversation (already CPR-redacted at intake)."""
+    return session.scalars(_LAST_INBOUND_TEXT, {"conversation_id": conversation_id}).first()
+
+
+def last_inbound_at(*, session: Session, conversation_id: int) -> datetime | None:
+    """Return when the citizen last wrote in a conversation."""
+    return session.scalars(
+        select(col(Message.created_at))
+        .where(
+            col(Message.conversation_id) == conversation_id,
+            col(Message.direction) == Direction.IN,
+        )
+        .order_by(col(Message.created_at).desc())
+        .limit(1)
+    ).first()
+
+
+def _queue(
+    *,
+    session: Session,
+    staff: StaffMember,
+    route: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    buttons: outbox.Buttons,
+    sms: str,
+) -> Message:
+    if route == "sms":
+        channel, address, text, buttons = SMS_CHANNEL, staff.phone, sms, ()
+    else:
+        # Telegram; or, with no route, the staff member's own channel as before (the console in
+        # development and the demo), which reaches no person: the item shows it as undelivered.
+        channel, address = staff.channel, staff.address or f"staff:{staff.id}"
+    return outbox.queue(
+        session=session,
+        channel=channel,
+        address=address,
+        kind=kind,
+        trigger=Trigger.REPLY,
+        text=text,
+        now=now,
+        staff_member_id=staff.id,
+        buttons=buttons,
+    )
+
+
+def _sms_text(*, session: Session, item_kind: str | None, about: About) -> str:
+    """Word the SMS: with an item, point to the inbox; a new booking, to the bookings."""
+    label = SMS_LABELS.get(item_kind, SMS_LABELS[UNDELIVERED_KIND]) if item_kind else "Ny booking"
+    where = "Se indbakken." if item_kind else "Se bookingerne."
+    contact = session.get(Contact, about.contact_id) if about.contact_id is not None else None
+    if contact is None:
+        return f"{label}. {where}"
+    first = (contact.name.split() or ["borger"])[0]
+    return f"{label}: {first} (ref. {contact.public_id}). {where}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.parsing import Tokens, digits, has_phrase, key, phrases, spaced, tokens
+from bot.parsing import Tokens, digits, has_phrase, idioms, key, phrases, spaced, tokens
 from bot.types import CHRONIC_DISEASES, HEALTH_SCALE
 
 # ------------------------------------------------------------------ health scale
@@ -77,7 +77,7 @@ def _scan(words: Tokens, table: tuple[tuple[Tokens, str], ...]) -> list[str]:
 
 def parse_health(text: str) -> str | None:
     """Read a self-rated health answer (1-5 or the words) as one of HEALTH_SCALE."""
-    words = tokens(text)
+    words = idioms(tokens(text))
     found = set(_scan(words, _HEALTH_PHRASES))
     numbers = digits(words)
     if len(numbers) == 1 and 1 <= numbers[0] <= len(HEALTH_SCALE):

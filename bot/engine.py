@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.flow import DEFAULT_FLOW, Flow
-from bot.flows import aftercare, booking, closed, commands, invitation, screening
+from bot.flows import aftercare, booking, closed, commands, invitation, screening, waitlist
 from bot.types import (
     Context,
     ConversationState,
@@ -32,6 +32,11 @@ _EVENTS: dict[EventKind, EventHandler] = {
     EventKind.SLOT_TAKEN: aftercare.on_slot_taken,
     EventKind.NO_SHOW: aftercare.on_no_show,
     EventKind.BOOKING_CANCELLED_BY_STAFF: aftercare.on_staff_cancelled,
+    EventKind.HANDED_BACK: aftercare.on_handed_back,
+    EventKind.WAITLIST_ASK: waitlist.on_ask,
+    EventKind.WAITLIST_OFFER: waitlist.on_offer,
+    EventKind.WAITLIST_TAKEN: waitlist.on_taken,
+    EventKind.WAITLIST_EXPIRED: waitlist.on_expired,
 }
 
 _REPLIES: dict[Step, ReplyHandler] = {
@@ -43,6 +48,8 @@ _REPLIES: dict[Step, ReplyHandler] = {
     Step.CHRONIC: screening.on_reply,
     Step.CHOOSING_SLOT: booking.on_choosing,
     Step.BOOKED: booking.on_booked,
+    Step.WAITLIST_ASKED: waitlist.on_asked,
+    Step.WAITLIST: waitlist.on_waiting,
     Step.CLOSED: closed.on_reply,
 }
 

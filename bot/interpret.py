@@ -9,14 +9,15 @@ time) is `unknown`, so the engine asks instead of guessing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from bot import answers, numbers, parsing
+from bot import answers, numbers, parsing, wish
 from bot.flow import DEFAULT_FLOW, Flow, Keywords
-from bot.types import CHRONIC_DISEASES, HEALTH_SCALE, Language
+from bot.types import CHRONIC_DISEASES, HEALTH_SCALE, Language, SlotWish
 from bot.typos import KNOWN_WORDS, Speller
 
 # Commands are short: a long message that happens to contain "help" or "ring" is not one.
@@ -54,6 +55,11 @@ class Intent(StrEnum):
     SKIP = "skip"
     CHOICE = "choice"
     CHOICES = "choices"
+    QUESTION = "question"  # a question about the campaign's facts; value names the fact
+    WISH = "wish"  # at a slot offer: a day, date, part of the day, week or place; see `wish`
+    MUNICIPALITY = "municipality"  # at the municipality step: a name; value is it as written
+    BIRTH_YEAR = "birth_year"  # at the age step: a year of birth ("1971", "født 71")
+    AGE = "age"  # at the age step: an age in years ("52")
     UNKNOWN = "unknown"
 
 
@@ -63,13 +69,18 @@ class Reading:
 
     intent: Intent
     value: int | str | tuple[int, ...] | None = None
+    # When and where the reply asks for: with `wish`, and with a conditional `yes` ("ja men ikke
+    # tirsdag") or a `reschedule` ("kan vi flytte til fredag?").
+    wish: SlotWish | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Render as the JSON object `parse-reply` prints."""
-        if self.value is None:
-            return {"intent": self.intent.value}
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {"intent": self.intent.value, "value": value}
+        out: dict[str, object] = {"intent": self.intent.value}
+        if self.value is not None:
+            out["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
+        if self.wish is not None:
+            out["wish"] = self.wish.as_dict()
+        return out
 
 
 UNKNOWN = Reading(Intent.UNKNOWN)
@@ -98,7 +109,8 @@ def speller(keywords: Keywords) -> Speller:
         known=numbers.known_words()
         | parsing.word_set(keywords.thanks)
         | parsing.word_set(w for words in guarded for w in words)
-        | parsing.word_set(KNOWN_WORDS),
+        | parsing.word_set(KNOWN_WORDS)
+        | wish.known_words(),
     )
 
 
@@ -166,10 +178,32 @@ def _keyword(intent: Intent, pick: Callable[[Keywords], tuple[str, ...]], limit:
     return read
 
 
-_skip = _keyword(Intent.SKIP, lambda k: k.skip, SKIP_WORDS)
+_keyword_skip = _keyword(Intent.SKIP, lambda k: k.skip, SKIP_WORDS)
+# "Pas på jer selv" (take care) and "melde pas" (decline) are no skip.
+# "i næste uge" (next week) is a time wished for, no "next question".
+_NOT_SKIP = tuple(parsing.tokens(p) for p in ("pas på", "melde pas", "næste uge", "next week"))
+
+
+def _skip(reply: Reply) -> Reading | None:
+    words = tuple(reply.text.split())
+    if any(parsing.has_phrase(words, phrase) for phrase in _NOT_SKIP):
+        return None
+    return _keyword_skip(reply)
+
+
 _more = _keyword(Intent.MORE, lambda k: k.more, parsing.SHORT)
 _reschedule = _keyword(Intent.RESCHEDULE, lambda k: k.move, parsing.SHORT)
-_cancel = _keyword(Intent.CANCEL, lambda k: k.cancel, parsing.SHORT)
+_keyword_cancel = _keyword(Intent.CANCEL, lambda k: k.cancel, parsing.SHORT)
+# "Jeg vil ikke aflyse" and "Kan jeg aflyse senere?" keep the booking.
+_NOT_NOW = parsing.word_set(parsing.spaced("ikke not dont never aldrig senere later"))
+_ASKING = parsing.word_set(parsing.spaced("kan can hvordan how maa skal hvis if"))
+
+
+def _cancel(reply: Reply) -> Reading | None:
+    words = reply.text.split()
+    if any(w in _NOT_NOW for w in words) or (words and words[0] in _ASKING):
+        return None
+    return _keyword_cancel(reply)
 
 
 def _choice(reply: Reply) -> Reading | None:
@@ -180,6 +214,27 @@ def _choice(reply: Reply) -> Reading | None:
         return Reading(Intent.CHOICE, found[0])
     # A number outside the offer, or two of them: ask rather than guess.
     return UNKNOWN
+
+
+_LAST = parsing.word_set(parsing.spaced("sidste last"))
+# "ingen af dem passer" declines the times offered: offer others, as FLERE does.
+_NONE_FIT = parsing.phrases(
+    ("ingen af dem", "ingen af tiderne", "ingen af de tider", "none of them", "none of these")
+)
+
+
+def _last(reply: Reply) -> Reading | None:
+    """Read "den sidste" / "the last one" as the last time offered."""
+    words = reply.numbers
+    last = reply.options and any(w in _LAST for w in words)
+    if last and all(w in _LAST or w in numbers.FILLER or w == "one" for w in words):
+        return Reading(Intent.CHOICE, reply.options)
+    return None
+
+
+def _none_fit(reply: Reply) -> Reading | None:
+    words = tuple(reply.text.split())
+    return Reading(Intent.MORE) if any(parsing.has_phrase(words, p) for p in _NONE_FIT) else None
 
 
 def _scale(reply: Reply) -> Reading | None:
@@ -214,11 +269,14 @@ def _multi(reply: Reply) -> Reading | None:
 _ORDER: dict[Expect | None, tuple[Reader, ...]] = {
     Expect.YES_NO: (_skip, _yes_no, _reschedule, _cancel, _more),
     # "anden tid" (another time) and "andre tider" are asked for before "anden" is read as 2.
-    Expect.CHOICE: (_more, _reschedule, _choice, _cancel, _skip, _yes_no),
+    Expect.CHOICE: (_none_fit, _more, _reschedule, _last, _choice, _cancel, _skip, _yes_no),
     Expect.SCALE: (_scale, _skip, _yes_no, _reschedule, _cancel, _more),
     Expect.MULTI: (_multi, _skip, _yes_no, _reschedule, _cancel, _more),
     None: (_reschedule, _cancel, _more, _skip, _yes_no),
 }
+
+
+_DISEASE_TYPE = re.compile(r"\b(type|diabetes|sukkersyge)[\s-]*(?:[12]|ii?)\b", re.IGNORECASE)
 
 
 def read_answer(
@@ -231,6 +289,9 @@ def read_answer(
 ) -> Reading:
     """Read a reply that is not a command as an answer to a question of kind `expect`."""
     count = DEFAULT_OPTIONS.get(expect.value if expect else "", 0) if options is None else options
+    if expect is Expect.MULTI:
+        # "diabetes 2", "type 1": a number inside a disease's name is not option 2.
+        text = _DISEASE_TYPE.sub(r"\1", text)
     reply = Reply.of(text, lang=lang, options=count, flow=flow)
     for reader in _ORDER[expect]:
         reading = reader(reply)
@@ -262,3 +323,30 @@ def resembles_stop(text: str, flow: Flow = DEFAULT_FLOW) -> bool:
     stop_words = {p[0] for p in parsing.phrases(flow.keywords.stop) if len(p) == 1}
     spell = speller(flow.keywords)
     return any(spell.resembles(word, stop_words) for word in words)
+
+
+# Questions about the campaign's own facts, answered before the question is asked again.
+_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("number", ("mit nummer", "nummeret", "my number", "fra hvem", "hvor har i")),
+    ("data", ("mine svar", "svarene", "oplysninger", "hvem ser", "my answers", "my data")),
+    ("price", ("koster", "pris", "gratis", "betale", "cost", "free", "price", "pay")),
+    ("duration", ("hvor lang tid", "hvor lang", "varer", "how long")),
+    ("where", ("hvor foregaar", "hvor foregar", "hvor er", "adresse", "where")),
+    ("sender", ("afsender", "hvem sender", "hvem skriver", "who sends", "sender")),
+)
+_QUESTION_WORDS = parsing.word_set(
+    parsing.spaced("hvad hvor hvem hvordan hvorfor er kan skal what where who how why is can do")
+)
+
+
+def question_topic(text: str) -> str | None:
+    """Name the campaign fact a reply asks about ("hvad koster det?" → "price"), if any."""
+    words = parsing.tokens(text)
+    if not words or len(words) > 2 * parsing.SHORT:
+        return None
+    if "?" not in text and words[0] not in _QUESTION_WORDS:
+        return None
+    for topic, asked in _TOPICS:
+        if any(parsing.has_phrase(words, phrase) for phrase in parsing.phrases(asked)):
+            return topic
+    return None

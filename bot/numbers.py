@@ -36,7 +36,8 @@ CONJUNCTIONS = word_set(["og", "and", "samt", "plus", "&"])
 FILLER = word_set(
     spaced(
         "nr nummer number no num tid tiden time den det the option valg mulighed jeg tager"
-        " vil gerne have tak please i ill take ja yes ok thanks tk"
+        " vil gerne have tak please i ill take ja yes ok thanks tk passer fint er fine"
+        " works good for me mig"
     )
 )
 _LIST_MARKS = re.compile(r"[,;&+/]")

@@ -7,12 +7,10 @@ Roskilde") so that the offer fits in two SMS.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from bot.types import Language, SlotOffer
-
-LOCAL = ZoneInfo("Europe/Copenhagen")
+from core.calendar import local as to_local
 
 _WEEKDAYS: dict[Language, tuple[str, ...]] = {
     "da": ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
@@ -63,16 +61,9 @@ _SHORT_MONTHS: dict[Language, tuple[str, ...]] = {
 }
 
 
-def local_time(moment: datetime) -> datetime:
-    """Convert to Danish local time; a naive datetime is taken to be UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL)
-
-
 def render_when(moment: datetime, lang: Language, *, short: bool = False) -> str:
     """Render a time: "tirsdag d. 3. december kl. 10.00", short "tirs. 3. dec. kl. 10.00"."""
-    local = local_time(moment)
+    local = to_local(moment)
     if short:
         weekday = _SHORT_WEEKDAYS[lang][local.weekday()]
         month = _SHORT_MONTHS[lang][local.month - 1]
@@ -96,9 +87,12 @@ def render_where(slot: SlotOffer, limit: int | None = None) -> str:
     name = " ".join((slot.location_name.strip() or slot.address.strip()).split())
     if limit is None or len(name) <= limit:
         return name
-    # Cut at a word boundary; a lone fragment of a name helps no one.
+    # Cut at a word boundary; a first word longer than the limit is shortened with a full stop
+    # ("Sundhedsc."), so that a municipality's places can still be told apart.
     cut = name[: limit + 1].rsplit(" ", 1)[0].rstrip(",.-")
-    return cut if len(cut) <= limit else ""
+    if len(cut) <= limit:
+        return cut
+    return name[: limit - 1].rstrip(",.- ") + "." if limit >= 4 else ""
 
 
 def render_slot(

@@ -27,6 +27,8 @@ class Step(StrEnum):
     CHRONIC = "chronic"  # known chronic disease, several allowed
     CHOOSING_SLOT = "choosing_slot"  # numbered free slots offered
     BOOKED = "booked"  # a booking exists; cancel / move possible
+    WAITLIST_ASKED = "waitlist_asked"  # no time fitted: asked whether to join the waitlist
+    WAITLIST = "waitlist"  # on the waitlist: told when a time frees up
     CLOSED = "closed"  # nothing more will be sent (declined, screened out, done, opted out)
 
 
@@ -72,6 +74,11 @@ class EventKind(StrEnum):
     SLOT_TAKEN = "slot_taken"  # the slot the citizen chose was taken in the meantime
     NO_SHOW = "no_show"  # staff recorded a no-show; offer to rebook once
     BOOKING_CANCELLED_BY_STAFF = "booking_cancelled_by_staff"
+    HANDED_BACK = "handed_back"  # a person held the conversation and hands it back
+    WAITLIST_ASK = "waitlist_ask"  # no free time was found: offer a place on the waitlist
+    WAITLIST_OFFER = "waitlist_offer"  # on the waitlist, and a time has come free
+    WAITLIST_TAKEN = "waitlist_taken"  # the time offered from the waitlist went to another
+    WAITLIST_EXPIRED = "waitlist_expired"  # the waitlist place has run out
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,44 @@ Inbound = Text | Event
 
 
 # ---------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class SlotWish:
+    """When and where a citizen would like their time, read from their own words.
+
+    Every part left empty means "any". Dates and weeks are resolved against the day the wish
+    was written ("i næste uge" on 3 December is week 50), so a wish means the same later.
+    """
+
+    weekdays: tuple[int, ...] = ()  # 0 = Monday; any of these ("tirsdag eller onsdag")
+    not_weekdays: tuple[int, ...] = ()  # "ja men ikke tirsdag"
+    dates: tuple[str, ...] = ()  # ISO dates, "2026-12-14"; any of these
+    weeks: tuple[str, ...] = ()  # ISO weeks, "2026-W51"
+    after: str | None = None  # "12:00": starts at or after, Danish local time
+    before: str | None = None  # "17:00": starts before
+    places: tuple[str, ...] = ()  # keyed words naming a place: "vejle", "sundhedscentret"
+
+    def as_dict(self) -> dict[str, object]:
+        """Render the parts that are set, as `parse-reply` prints them."""
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+            if value not in (None, (), [])
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SlotWish:
+        """Read back what `asdict` wrote."""
+        return cls(
+            weekdays=tuple(data.get("weekdays", ())),
+            not_weekdays=tuple(data.get("not_weekdays", ())),
+            dates=tuple(data.get("dates", ())),
+            weeks=tuple(data.get("weeks", ())),
+            after=data.get("after"),
+            before=data.get("before"),
+            places=tuple(data.get("places", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -119,9 +164,17 @@ class Context:
     municipality: str | None = None  # the contact's municipality of residence, when known
     target_municipality: str = ""  # the campaign's municipality
     free_slots: tuple[SlotOffer, ...] = ()  # nearest first; the service loads a dozen or so
+    # Further free slots that fit the citizen's wish (the stored one and the one in this reply),
+    # so a wish for "uge 51" finds times beyond the nearest dozen; the engine filters them again.
+    wished_slots: tuple[SlotOffer, ...] = ()
+    locations: tuple[str, ...] = ()  # the names of the municipality's places with slots
+    closed_at: datetime | None = None  # when the conversation closed, if it has
     booking: SlotOffer | None = None  # the slot of the current booking, if any
     nudge_after: timedelta = timedelta(days=4)  # reminder when an invitation gets no answer
     phone_number: str = ""  # how to reach a person, for HELP and callbacks
+    # A staff member who would take a callback is set up to receive the notice (Telegram or SMS):
+    # only then does the callback offer name a time frame ("inden for to hverdage").
+    callback_promise: bool = True
     # The campaign's own invitation in the contact's language, if it has one, filled in with
     # str.format from {sender} {first_name} {age_min} {age_max} {phone} {target_municipality}
     # (bot.flow.INVITATION_PLACEHOLDERS). A template that can't be filled in falls back to the
@@ -130,6 +183,9 @@ class Context:
     # The Telegram bot, the citizen's one-time code and t.me link for it: only for an invitation
     # whose template asks for them.
     telegram: TelegramInvite | None = None
+    # The citizen wrote before any invitation was sent (docs/conversation.md, "Writing first"):
+    # this reply is read as their answer to the invitation they never got.
+    wrote_first: bool = False
 
 
 # ---------------------------------------------------------------- state
@@ -166,6 +222,7 @@ class ConversationState:
     close_reason: str | None = None
     awaiting_rebook: bool = False  # after a no-show: asked whether the citizen wants a new time
     awaiting_follow_up_reply: bool = False  # a follow-up asked how it goes; forward the answer
+    wish: SlotWish | None = None  # when and where the citizen asked for; offers follow it
 
     def with_(self, **changes: Any) -> ConversationState:
         """Return a copy with some fields changed."""
@@ -184,6 +241,8 @@ class ConversationState:
             screening["chronic_diseases"] = tuple(screening["chronic_diseases"])
         data["offered_slot_ids"] = tuple(data.get("offered_slot_ids", ()))
         data["step"] = Step(data.get("step", Step.INVITED))
+        if data.get("wish") is not None:
+            data["wish"] = SlotWish.from_dict(data["wish"])
         return cls(screening=Screening(**screening), **data)
 
 
@@ -252,10 +311,25 @@ class NotifyStaff:
 
 
 @dataclass(frozen=True)
+class ReopenConversation:
+    """Open a closed conversation again: the citizen asked for a new time after cancelling."""
+
+
+@dataclass(frozen=True)
 class CloseConversation:
     """Close the conversation; nothing more is sent in it."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class JoinWaitlist:
+    """Put the citizen on the waitlist of their municipality."""
+
+
+@dataclass(frozen=True)
+class LeaveWaitlist:
+    """Take the citizen off the waitlist."""
 
 
 Effect = (
@@ -269,6 +343,9 @@ Effect = (
     | ScheduleNudge
     | NotifyStaff
     | CloseConversation
+    | ReopenConversation
+    | JoinWaitlist
+    | LeaveWaitlist
 )
 
 

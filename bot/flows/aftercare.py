@@ -62,6 +62,15 @@ def on_no_show(state: ConversationState, now: datetime, ctx: Context, flow: Flow
     return Transition(asking, (say(flow, "rebook_offer", MessageKind.REBOOK_OFFER, asking, ctx),))
 
 
+def on_handed_back(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> Transition:
+    """Continue after a person held the conversation: keep a booking, else offer times."""
+    if state.step is Step.CLOSED:
+        return stay(state)
+    if has_booking(state):
+        return stay(state.with_(misunderstood=0))
+    return booking.offer(state.with_(rebooking=False, misunderstood=0), now, ctx, flow)
+
+
 def on_follow_up(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> Transition:
     """Check in a month after the conversation, when a further course was agreed."""
     attended = state.step is Step.CLOSED and state.close_reason == ATTENDED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import parsing
+from bot import fit, parsing, reading
 from bot.flow import Flow
 from bot.flows.common import (
     close_effect,
@@ -29,26 +29,52 @@ from bot.types import (
     NotifyStaff,
     Outbound,
     SlotOffer,
+    SlotWish,
     Step,
     Transition,
 )
+from core.calendar import local
 
 PAGE = 3
 # How an offer is written, fullest first; the first that fits in two SMS is sent: the full date
 # with the location's name, the short date, the names cut (when the times are at several places),
 # then the date alone. The confirmation always gives the full address.
+# A municipality with more than one place always has the place named, if need be cut short.
 _FULL: tuple[tuple[bool, int | None], ...] = ((False, None), (True, None))
-_CUT_NAME = 24
+_CUTS: tuple[tuple[bool, int | None], ...] = ((True, 24), (True, 16), (True, 10))
+# Only if even ten letters of a name would break the two-SMS limit is the name left out.
+_NO_NAME: tuple[bool, int | None] = (True, 0)
 
 
-def _styles(page: tuple[SlotOffer, ...]) -> tuple[tuple[bool, int | None], ...]:
-    several_places = len({render_where(slot) for slot in page}) > 1
-    return (*_FULL, *(((True, _CUT_NAME),) if several_places else ()), (True, 0))
+def several_places(page: tuple[SlotOffer, ...], ctx: Context) -> bool:
+    """Say whether the citizen must be told where: the municipality has more than one place."""
+    return len(set(ctx.locations) | {render_where(slot) for slot in page}) > 1
+
+
+def _styles(page: tuple[SlotOffer, ...], ctx: Context) -> tuple[tuple[bool, int | None], ...]:
+    if several_places(page, ctx):
+        return (*_FULL, *_CUTS, _NO_NAME)
+    return (*_FULL, _NO_NAME)
 
 
 def available(ctx: Context, now: datetime) -> tuple[SlotOffer, ...]:
     """Return the free slots still in the future, nearest first as the service loaded them."""
     return tuple(slot for slot in ctx.free_slots if slot.starts_at > now)
+
+
+def free_slot(ctx: Context, now: datetime, slot_id: int) -> SlotOffer | None:
+    """Find a slot that is still free and in the future, among all the context loaded."""
+    pool = (*ctx.free_slots, *ctx.wished_slots)
+    return next((s for s in pool if s.slot_id == slot_id and s.starts_at > now), None)
+
+
+def candidates(wish: SlotWish | None, ctx: Context, now: datetime) -> tuple[SlotOffer, ...]:
+    """Return the free future slots that fit the wish, nearest first (all of them without one)."""
+    if wish is None:
+        return available(ctx, now)
+    pool = {slot.slot_id: slot for slot in (*ctx.free_slots, *ctx.wished_slots)}
+    fitting = (s for s in pool.values() if s.starts_at > now and fit.matches(wish, s))
+    return tuple(sorted(fitting, key=lambda slot: (slot.starts_at, slot.slot_id)))
 
 
 def choices(count: int, flow: Flow, state: ConversationState, ctx: Context) -> str:
@@ -79,7 +105,8 @@ def _no_slots(
         misunderstood=0,
         awaiting_rebook=False,
     )
-    message = _with_prefix(prefix, say(flow, "no_slots", MessageKind.INFO, waiting, ctx))
+    key = "no_slots" if ctx.callback_promise else "no_slots_no_promise"
+    message = _with_prefix(prefix, say(flow, key, MessageKind.INFO, waiting, ctx))
     return Transition(waiting, (message,), (*effects, NotifyStaff(reason="no_slots")))
 
 
@@ -93,7 +120,7 @@ def _offer_message(
 ) -> Outbound:
     """Write the offer of `page` in the fullest style that fits in two SMS."""
     message = Outbound(kind=MessageKind.SLOT_OFFER, text="")
-    for short, limit in _styles(page):
+    for short, limit in _styles(page, ctx):
         lines = "\n".join(
             f"{n}) {render_slot(slot, state.lang, short=short, limit=limit)}"
             for n, slot in enumerate(page, 1)
@@ -116,8 +143,17 @@ def offer(
     prefix: str = "",
     effects: tuple[Effect, ...] = (),
 ) -> Transition:
-    """Offer the next few free slots from `offset`, or say that there are none (more)."""
-    slots = available(ctx, now)
+    """Offer the next few free slots that fit the wish from `offset`, or say there are none.
+
+    When nothing fits the citizen's wish, say so and offer the nearest others instead (keeping
+    only "not on Tuesday"); a slot is booked only when the citizen then picks its number.
+    """
+    slots = candidates(state.wish, ctx, now)
+    key = "slot_offer" if state.wish is None else "wish_offer"
+    if not slots and offset == 0 and state.wish is not None:
+        state = state.with_(wish=fit.relaxed(state.wish))
+        slots = candidates(state.wish, ctx, now)
+        key = "wish_other"
     page = slots[offset : offset + PAGE]
     if not page and offset == 0:
         return _no_slots(state, ctx, flow, prefix, effects)
@@ -133,15 +169,36 @@ def offer(
         misunderstood=0,
         awaiting_rebook=False,
     )
-    key = "slot_offer" if offset + PAGE < len(slots) else "slot_offer_last"
+    key = key if offset + PAGE < len(slots) else f"{key}_last"
     return Transition(offered, (_offer_message(key, page, offered, ctx, flow, prefix),), effects)
+
+
+def _wished(
+    state: ConversationState, wish: SlotWish, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition:
+    """Answer a wish at an offer: book "2 (onsdag)" if 2 is a Wednesday, else offer what fits."""
+    number = _named_choice(text, wish, len(state.offered_slot_ids))
+    if number is not None:
+        slot_id = state.offered_slot_ids[number - 1]
+        slot = free_slot(ctx, now, slot_id)
+        if slot is not None and fit.matches(wish, slot):
+            return _choose(state, number, now, ctx, flow)
+    return offer(state.with_(wish=fit.merge(state.wish, wish)), now, ctx, flow)
+
+
+def _named_choice(text: str, wish: SlotWish, options: int) -> int | None:
+    """The one option number in a reply that otherwise only names a weekday ("2 (onsdag)")."""
+    if wish != SlotWish(weekdays=wish.weekdays) or not wish.weekdays:
+        return None
+    found = parsing.digits(parsing.tokens(text))
+    return found[0] if len(found) == 1 and 1 <= found[0] <= options else None
 
 
 def _choose(
     state: ConversationState, number: int, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
     slot_id = state.offered_slot_ids[number - 1]
-    slot = next((s for s in available(ctx, now) if s.slot_id == slot_id), None)
+    slot = free_slot(ctx, now, slot_id)
     if slot is None:
         # Taken (or started) since we offered it; the service loaded what is free now.
         return offer(state, now, ctx, flow, prefix=phrase(flow, "slot_taken", state, ctx))
@@ -151,6 +208,7 @@ def _choose(
         offer_offset=0,
         rebooking=False,
         misunderstood=0,
+        wish=None,
     )
     message = say(
         flow, "confirmation", MessageKind.CONFIRMATION, booked, ctx, **slot_values(slot, booked)
@@ -165,19 +223,24 @@ def cancel(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
     return Transition(done, (message,), (CancelBooking(), close_effect("cancelled")))
 
 
-def _move(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> Transition:
-    if not available(ctx, now):
+def _move(
+    state: ConversationState, wish: SlotWish | None, now: datetime, ctx: Context, flow: Flow
+) -> Transition:
+    if not available(ctx, now) and not candidates(wish, ctx, now):
         kept = state.with_(misunderstood=0)
         return Transition(kept, (say(flow, "no_slots_move", MessageKind.INFO, kept, ctx),))
-    return offer(state.with_(rebooking=True), now, ctx, flow)
+    return offer(state.with_(rebooking=True, wish=wish), now, ctx, flow)
 
 
 def _rebook_answer(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
-    intent = read(text, Expect.YES_NO, state, flow).intent
+    answer = reading.with_condition(
+        read(text, Expect.YES_NO, state, flow), text, local(now).date(), Step.INVITED
+    )
+    intent = answer.intent
     if intent is Intent.YES:
-        return offer(state, now, ctx, flow)
+        return offer(state.with_(wish=answer.wish), now, ctx, flow)
     if intent is Intent.NO:
         done = closed_state(state, "no_show")
         message = say(flow, "rebook_declined", MessageKind.GOODBYE, done, ctx)
@@ -191,18 +254,27 @@ def on_choosing(
     """Read a reply to a slot offer: a number, FLERE, or (when moving) AFLYS."""
     if state.awaiting_rebook:
         return _rebook_answer(state, text, now, ctx, flow)
-    reading = read(text, Expect.CHOICE, state, flow, options=len(state.offered_slot_ids))
-    if reading.intent is Intent.CHOICE and isinstance(reading.value, int):
-        return _choose(state, reading.value, now, ctx, flow)
-    if has_booking(state) and reading.intent is Intent.CANCEL:
+    options = len(state.offered_slot_ids)
+    answer = reading.wish_at_offer(
+        read(text, Expect.CHOICE, state, flow, options=options),
+        text,
+        local(now).date(),
+        options=options or PAGE,
+        lang=state.lang,
+    )
+    if answer.intent is Intent.CHOICE and isinstance(answer.value, int):
+        return _choose(state, answer.value, now, ctx, flow)
+    if answer.intent is Intent.WISH and answer.wish is not None:
+        return _wished(state, answer.wish, text, now, ctx, flow)
+    if has_booking(state) and answer.intent is Intent.CANCEL:
         return cancel(state, ctx, flow)
     if not state.offered_slot_ids:
         # Nothing was free when we last looked; maybe something is now.
-        if available(ctx, now):
+        if candidates(state.wish, ctx, now) or available(ctx, now):
             return offer(state, now, ctx, flow)
         return confused(state, text, ctx, flow, "clarify_no_slots")
     # "Another time" while choosing one asks for other times, as FLERE does.
-    if reading.intent in (Intent.MORE, Intent.RESCHEDULE):
+    if answer.intent in (Intent.MORE, Intent.RESCHEDULE):
         return offer(state, now, ctx, flow, offset=state.offer_offset + PAGE)
     numbers = choices(len(state.offered_slot_ids), flow, state, ctx)
     return confused(state, text, ctx, flow, "clarify_slot", choices=numbers)
@@ -213,9 +285,12 @@ def on_booked(
 ) -> Transition:
     """Read a reply while booked: FLYT, AFLYS, or thanks."""
     # Moving comes first: "kan ikke komme, kan vi flytte?" should not lose the booking.
-    intent = read(text, None, state, flow).intent
+    answer = reading.with_condition(
+        read(text, None, state, flow), text, local(now).date(), Step.BOOKED
+    )
+    intent = answer.intent
     if intent in (Intent.RESCHEDULE, Intent.MORE):
-        return _move(state, now, ctx, flow)
+        return _move(state, answer.wish, now, ctx, flow)
     if intent is Intent.CANCEL:
         return cancel(state, ctx, flow)
     if intent is Intent.YES or parsing.acknowledges(text, flow.keywords.thanks):

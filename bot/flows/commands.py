@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.flow import Flow
-from bot.flows import booking, closed, invitation, screening
+from bot.flows import booking, closed, invitation, screening, waitlist
 from bot.flows.common import (
     OPTED_OUT,
     close_effect,
@@ -67,7 +67,8 @@ def help_text(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
 
 def callback(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
     """Ask staff to call the citizen and tell the citizen when to expect it."""
-    message = say(flow, "callback", MessageKind.CALLBACK, state, ctx)
+    key = "callback" if ctx.callback_promise else "callback_no_promise"
+    message = say(flow, key, MessageKind.CALLBACK, state, ctx)
     return Transition(state, (message,), (NotifyStaff(reason="callback"),))
 
 
@@ -87,6 +88,8 @@ def reask(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> 
             return Transition(again.state, again.outbound)
         case Step.BOOKED:
             return Transition(state, (booking.booking_status(state, ctx, flow),))
+        case Step.WAITLIST_ASKED | Step.WAITLIST:
+            return Transition(state, (waitlist.repeat(state, ctx, flow),))
         case Step.CLOSED:
             if is_opted_out(state):
                 return stay(state)

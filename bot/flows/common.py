@@ -89,6 +89,7 @@ def closed_state(state: ConversationState, reason: str) -> ConversationState:
         rebooking=False,
         awaiting_rebook=False,
         awaiting_follow_up_reply=False,
+        wish=None,
     )
 
 
@@ -116,7 +117,14 @@ def confused(
     clarify_key: str,
     **extra: str,
 ) -> Transition:
-    """Answer a reply not understood: ask once more, then offer a person, then stay quiet."""
+    """Answer a reply not understood: ask once more, then tell staff, then stay quiet."""
+    topic = interpret.question_topic(text)
+    if topic is not None and state.step is not Step.CLOSED:
+        # A question is answered from the campaign's facts and the question asked again; it is
+        # no misunderstanding.
+        answered = say(flow, f"answer_{topic}", MessageKind.INFO, state, ctx)
+        reasked = say(flow, clarify_key, MessageKind.CLARIFICATION, state, ctx, **extra)
+        return Transition(state, (answered, reasked))
     if state.misunderstood == 0:
         again = state.with_(misunderstood=1)
         message = say(flow, clarify_key, MessageKind.CLARIFICATION, again, ctx, **extra)

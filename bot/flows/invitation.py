@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import reading
 from bot.flow import Flow, fill_template, tidy, uses_telegram
 from bot.flows import screening
 from bot.flows.common import close_effect, closed_state, confused, read, say, stay, values
@@ -19,6 +20,8 @@ from bot.types import (
     Step,
     Transition,
 )
+from bot.wish import parse_wish
+from core.calendar import local
 
 
 def invitation(state: ConversationState, ctx: Context, flow: Flow, kind: MessageKind) -> Outbound:
@@ -58,11 +61,42 @@ def on_reply(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
     """Read the answer to the invitation: yes leads to the consent question, no closes."""
-    intent = read(text, Expect.YES_NO, state, flow).intent
+    if ctx.wrote_first:
+        return on_wrote_first(state, text, now, ctx, flow)
+    answer = reading.with_condition(
+        read(text, Expect.YES_NO, state, flow), text, local(now).date(), Step.INVITED
+    )
+    intent = answer.intent
     if intent is Intent.YES:
-        return screening.ask(state, Step.CONSENT, ctx, flow)
+        # "ja men ikke tirsdag": the condition is kept for the first offer of times.
+        return screening.ask(state.with_(wish=answer.wish), Step.CONSENT, ctx, flow)
     if intent is Intent.NO:
         done = closed_state(state, "declined")
         message = say(flow, "declined", MessageKind.GOODBYE, done, ctx)
         return Transition(done, (message,), (Declined(), close_effect("declined")))
     return confused(state, text, ctx, flow, "clarify_invited")
+
+
+def on_wrote_first(
+    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+) -> Transition:
+    """Read a first message from someone not invited yet as their answer to the invitation.
+
+    A yes, or a question ("kan jeg også komme?"), is welcomed and led on as a yes is; a no
+    declines; anything else ("hej") gets the invitation itself, to answer as anyone does.
+    """
+    today = local(now).date()
+    read_as = read(text, Expect.YES_NO, state, flow)
+    answer = reading.with_condition(read_as, text, today, Step.INVITED)
+    if answer.intent is Intent.NO:
+        done = closed_state(state, "declined")
+        message = say(flow, "declined", MessageKind.GOODBYE, done, ctx)
+        return Transition(done, (message,), (Declined(), close_effect("declined")))
+    if answer.intent is Intent.YES or "?" in text:
+        # The welcome is the invitation they never got: the funnel counts it as one.
+        welcome = say(flow, "welcome", MessageKind.INVITATION, state, ctx)
+        wish = answer.wish or parse_wish(text, today)
+        asked = screening.ask(state.with_(wish=wish), Step.CONSENT, ctx, flow)
+        return Transition(asked.state, (welcome, *asked.outbound), asked.effects)
+    message = campaign_invitation(state, ctx, flow)
+    return Transition(state, (message,), (ScheduleNudge(due_at=now + ctx.nudge_after),))

@@ -7,12 +7,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot import parsing
+from bot import fit, parsing, reading
 from bot.flow import Flow
 from bot.flows import booking
 from bot.flows.common import close_effect, closed_state, confused, read, say
 from bot.interpret import Expect, Intent
-from bot.render import local_time
 from bot.types import (
     CHRONIC_DISEASES,
     HEALTH_SCALE,
@@ -26,6 +25,7 @@ from bot.types import (
     Step,
     Transition,
 )
+from core.calendar import local
 
 QUESTIONS = {
     Step.CONSENT: "consent",
@@ -41,8 +41,6 @@ _CLARIFY = {
     Step.HEALTH: "clarify_health",
     Step.CHRONIC: "clarify_chronic",
 }
-# Municipality names are stored as written, trimmed to something sane.
-_MAX_NAME = 60
 
 Reply = Callable[[ConversationState, str, datetime, Context, Flow], Transition | None]
 
@@ -75,11 +73,14 @@ def _screened_out(state: ConversationState, reason: str, ctx: Context, flow: Flo
 def _on_consent(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition | None:
-    intent = read(text, Expect.YES_NO, state, flow).intent
-    if intent is Intent.YES:
+    answer = reading.with_condition(
+        read(text, Expect.YES_NO, state, flow), text, local(now).date(), Step.CONSENT
+    )
+    state = state.with_(wish=fit.merge(state.wish, answer.wish))
+    if answer.intent is Intent.YES:
         return ask(state.with_(consent=True), Step.AGE, ctx, flow)
     # Skipping the questions is saying no to them: straight to the times.
-    if intent in (Intent.NO, Intent.SKIP):
+    if answer.intent in (Intent.NO, Intent.SKIP):
         return _screened_in(state.with_(consent=False), now, ctx, flow)
     return None
 
@@ -91,16 +92,16 @@ def _after_age(state: ConversationState, ctx: Context, flow: Flow) -> Transition
 
 def _age_fits(state: ConversationState, text: str, now: datetime, ctx: Context) -> Screening | None:
     """Read a year of birth or an age against the band; None if the reply has neither."""
-    this_year = local_time(now).year
-    year = parsing.find_birth_year(text, this_year)
-    if year is not None:
+    this_year = local(now).year
+    age = reading.read_age(text, this_year)
+    if age is None or not isinstance(age.value, int):
+        return None
+    if age.intent is Intent.BIRTH_YEAR:
+        year = age.value
         # Without the birthday the age is one of two; give the benefit of the doubt.
         fits = this_year - year >= ctx.age_min and this_year - year - 1 <= ctx.age_max
         return replace(state.screening, birth_year=year, age_confirmed=fits)
-    age = parsing.find_age(text)
-    if age is not None:
-        return replace(state.screening, age_confirmed=ctx.age_min <= age <= ctx.age_max)
-    return None
+    return replace(state.screening, age_confirmed=ctx.age_min <= age.value <= ctx.age_max)
 
 
 def _on_age(
@@ -128,11 +129,11 @@ def _on_municipality(
         return ask(state, Step.HEALTH, ctx, flow)
     if intent in (Intent.YES, Intent.NO):
         return None
-    match = parsing.match_municipality(text, ctx.target_municipality)
-    if match is None:
+    name = reading.read_municipality(text, ctx.target_municipality)
+    if name is None or not isinstance(name.value, str):
         return None
-    answered = _screen(state, municipality=" ".join(text.split())[:_MAX_NAME])
-    if match:
+    answered = _screen(state, municipality=name.value)
+    if parsing.match_municipality(text, ctx.target_municipality):
         return ask(answered, Step.HEALTH, ctx, flow)
     return _screened_out(answered, "municipality", ctx, flow)
 

@@ -18,6 +18,7 @@ import structlog
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.message import MessageInstance
 
 from channels.port import ChannelPermanentError, ChannelTemporaryError, OutgoingMessage, Receipt
 
@@ -207,7 +208,12 @@ class TwilioChannel:
         return Receipt(provider_id=str(created.sid), status="sent")
 
     def accepted_like(self, message: OutgoingMessage, *, since: datetime) -> list[str]:
-        """Ask Twilio which messages with this number and text it accepted since then."""
+        """Ask Twilio which messages it accepted from us, to this number with this text, since then.
+
+        What identifies a send is its recipient, text, direction and our sender (the number or
+        the messaging service); a resource Twilio lists without `date_created` is kept, after
+        the dated ones, rather than dropped: dropping it would send the message again.
+        """
         self._limiter.wait()
         try:
             found = self._client.messages.list(to=message.address, limit=LOOKUP_LIMIT)
@@ -218,12 +224,23 @@ class TwilioChannel:
         same = [
             resource
             for resource in found
-            if resource.body == message.text
-            and resource.date_created is not None
-            and resource.date_created >= earliest
+            if self._ours(resource, message)
+            and (resource.date_created is None or resource.date_created >= earliest)
         ]
-        same.sort(key=lambda resource: (resource.date_created, str(resource.sid)))
+        same.sort(key=lambda r: (r.date_created is None, r.date_created or earliest, str(r.sid)))
         return [str(resource.sid) for resource in same]
+
+    def _ours(self, resource: MessageInstance, message: OutgoingMessage) -> bool:
+        """Tell whether a listed message is this send: to, text, outbound, and from us."""
+        if resource.body != message.text or (resource.to and resource.to != message.address):
+            return False
+        if resource.direction and not str(resource.direction).startswith("outbound"):
+            return False
+        service = self._config.messaging_service_sid
+        if service and resource.messaging_service_sid:
+            return bool(resource.messaging_service_sid == service)
+        sender = self._config.from_
+        return not (sender and resource.from_ and resource.from_ != sender)
 
     def status_callback(self, message_id: int) -> str | None:
         """Return the URL Twilio reports this message's delivery to."""

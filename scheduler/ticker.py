@@ -1,9 +1,13 @@
-"""The ticker: APScheduler only calls `tick`; the rows in the database say what is due."""
+"""The ticker: APScheduler only calls `tick`; the rows in the database say what is due.
+
+The ticker knows no slice. What a tick runs is declared below it and injected at start by the
+composition root (`recruitbot.runtime`): the waves of `outreach.pacing`, the due jobs of
+`conversation.jobs` and the sender of `delivery.sender`.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -11,14 +15,9 @@ from typing import Protocol
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from bot.service import Dialogue
-from channels.port import Channel
-from outreach import invitations
-from outreach.pacing import PacingPolicy, release_waves
-from outreach.sending import LEASE, send_batch
-from scheduler import jobs
-from scheduler.clock import Clock
+from core.clock import Clock
 from store.db import unit_of_work
 from store.telegram import prune_updates
 
@@ -30,6 +29,34 @@ class DailyJob(Protocol):
     """Housekeeping that runs on the first tick of each day (it keeps track of that itself)."""
 
     def __call__(self, *, engine: Engine, now: datetime) -> None: ...
+
+
+class WaveJob(Protocol):
+    """Start what is due to start and decide today's waves; return how many were released."""
+
+    def __call__(self, *, session: Session, now: datetime) -> int: ...
+
+
+class DueJob(Protocol):
+    """Handle up to `limit` due rows in the given session; return how many were handled."""
+
+    def __call__(self, *, session: Session, now: datetime, limit: int) -> int: ...
+
+
+class Delivered(Protocol):
+    """What one batch of the sender did."""
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def handled(self) -> int: ...
+
+
+class DeliveryJob(Protocol):
+    """Send one batch of the outbox, each message in its own transaction."""
+
+    def __call__(self, *, engine: Engine, now: datetime, limit: int) -> Delivered: ...
 
 
 @dataclass(frozen=True)
@@ -51,34 +78,35 @@ class Ticker:
 
     engine: Engine
     clock: Clock
-    dialogue: Dialogue
-    channels: Mapping[str, Channel]
+    release: WaveJob
+    invitations: DueJob
+    reminders: DueJob
+    follow_ups: DueJob
+    deliver: DeliveryJob
     batch: int = 200
-    lease: timedelta = LEASE
-    pacing: PacingPolicy = field(default_factory=PacingPolicy)
     stopping: threading.Event = field(default_factory=threading.Event)
     daily_jobs: tuple[DailyJob, ...] = ()  # e.g. privacy.retention.RetentionJob
+    more_jobs: tuple[DueJob, ...] = ()  # e.g. inbox.jobs.InboxJob: drained after the follow-ups
+    waitlist: DueJob | None = None  # freed times offered to the waitlist (booking.waitlist)
 
     def tick(self) -> TickReport:
         """Release today's waves, handle everything due now, then deliver the outbox."""
         released = self._release_waves()
         self._housekeeping()
-        invited = self._drain(invitations.process_due)
-        reminded = self._drain(jobs.process_reminders)
-        followed = self._drain(jobs.process_follow_ups)
+        invited = self._drain(self.invitations)
+        reminded = self._drain(self.reminders)
+        followed = self._drain(self.follow_ups)
+        for job in self.more_jobs:
+            self._drain(job)
+        if self.waitlist is not None:
+            # Once a tick, not drained: an offer made waits for its answer before the next.
+            with unit_of_work(self.engine) as session:
+                self.waitlist(session=session, now=self.clock.now(), limit=self.batch)
         sent = 0
         while True:
-            report = send_batch(
-                engine=self.engine,
-                channels=self.channels,
-                window=self.dialogue.window,
-                now=self.clock.now(),
-                limit=self.batch,
-                lease=self.lease,
-            )
-            handled = report.sent + report.errored + report.failed + report.withheld
+            report = self.deliver(engine=self.engine, now=self.clock.now(), limit=self.batch)
             sent += report.sent
-            if handled < self.batch or self.stopping.is_set():
+            if report.handled < self.batch or self.stopping.is_set():
                 break
         return TickReport(invited, reminded, followed, sent, released)
 
@@ -95,20 +123,13 @@ class Ticker:
 
     def _release_waves(self) -> int:
         with unit_of_work(self.engine) as session:
-            return release_waves(
-                session=session,
-                window=self.dialogue.window,
-                now=self.clock.now(),
-                policy=self.pacing,
-            )
+            return self.release(session=session, now=self.clock.now())
 
-    def _drain(self, job: jobs.DueJob) -> int:
+    def _drain(self, job: DueJob) -> int:
         total = 0
         while True:
             with unit_of_work(self.engine) as session:
-                handled = job(
-                    session=session, dialogue=self.dialogue, now=self.clock.now(), limit=self.batch
-                )
+                handled = job(session=session, now=self.clock.now(), limit=self.batch)
             total += handled
             if handled < self.batch or self.stopping.is_set():
                 return total

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.errors import ForbiddenError
-from api.keys import Principal, Role
-from privacy.service import record_reads
+from core.errors import ForbiddenError
+from core.principal import Principal, Role
+from store.audit import record_reads
 from store.models import AuditEvent, StaffMember
 
 CLI_ACTOR = "cli"

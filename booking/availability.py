@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from api.errors import ConflictError, InvalidInputError
 from booking import directory, repository
 from booking.access import Scope
 from booking.slots import day_starts
-from scheduler.window import SendWindow
+from core.calendar import SendWindow
+from core.errors import ConflictError, ForbiddenError, InvalidInputError
 from store.models import Location, Slot, StaffMember
 
 MIN_MINUTES, MAX_MINUTES = 15, 240
@@ -162,9 +162,13 @@ def _place(
     session: Session, scope: Scope, location_id: int, staff_member_id: int
 ) -> tuple[Location, StaffMember]:
     location = directory.get_location(session=session, scope=scope, location_id=location_id)
+    if location.retired_at is not None:
+        raise InvalidInputError(f"location {location_id} has been removed: it takes no new slots")
     staff = directory.get_staff_member(
         session=session, scope=scope, staff_member_id=staff_member_id
     )
+    if not scope.sees_staff(staff_member_id):
+        raise ForbiddenError("a staff key opens slots only for its own staff member")
     if staff.municipality_id != location.municipality_id:
         raise InvalidInputError(
             "the staff member and the location belong to different municipalities"

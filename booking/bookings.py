@@ -8,12 +8,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from api.errors import ConflictError
+from booking import closures
 from channels.port import Buttons
-from scheduler.window import SendWindow
-from store import outbox
-from store.models import Booking, Contact, Location, Reminder, Slot, StaffMember
-from store.types import BookingStatus, DueStatus, ReminderKind, Trigger
+from core.calendar import SendWindow
+from core.errors import ConflictError
+from store import inbox
+from store.models import Booking, Contact, InboxItem, Location, Reminder, Slot, StaffMember
+from store.types import BookingStatus, DueStatus, ReminderKind
 
 # The working day before the conversation, at this local time.
 REMINDER_AT = time(10, 0)
@@ -37,13 +38,21 @@ def book(
     now: datetime,
     window: SendWindow,
 ) -> Booking:
-    """Book a slot, or raise SlotTakenError; the database's unique index settles races."""
+    """Book a slot, or raise SlotTakenError; the database's unique index settles races.
+
+    The new booking links to the one it follows. A booking still to come is moved; one that
+    was held (attended, no-show) keeps its outcome: history is added to, never overwritten.
+    A slot in a closed period counts as taken.
+    """
+    if closures.slot_is_closed(session=session, slot_id=slot_id):
+        raise SlotTakenError(slot_id)
     booking = Booking(
         slot_id=slot_id,
         contact_id=contact_id,
         conversation_id=conversation_id,
         status=BookingStatus.BOOKED,
         created_at=now,
+        previous_booking_id=replacing.id if replacing is not None else None,
     )
     try:
         with session.begin_nested():
@@ -51,7 +60,7 @@ def book(
             session.flush()
     except IntegrityError as error:
         raise SlotTakenError(slot_id) from error
-    if replacing is not None:
+    if replacing is not None and replacing.status == BookingStatus.BOOKED:
         end(session=session, booking=replacing, status=BookingStatus.MOVED, now=now)
     schedule_reminder(session=session, booking=booking, now=now, window=window)
     return booking
@@ -88,12 +97,18 @@ def schedule_reminder(
     return reminder
 
 
-def has_begun(*, session: Session, booking_id: int | None, now: datetime) -> bool:
-    """Tell whether the booked conversation has started (or the booking is unknown)."""
+def still_held(*, session: Session, booking_id: int | None, now: datetime) -> bool:
+    """Tell whether the booking still holds the citizen's slot, and the slot is still ahead.
+
+    Checked when a reminder goes out, whatever became of the reminder row: a reminder is
+    never sent for a time that was moved, cancelled or closed since it was scheduled.
+    """
     booking = session.get(Booking, booking_id) if booking_id is not None else None
-    if booking is None:
-        return True
-    return session.get_one(Slot, booking.slot_id).starts_at <= now
+    if booking is None or booking.status != BookingStatus.BOOKED:
+        return False
+    if closures.slot_is_closed(session=session, slot_id=booking.slot_id):
+        return False
+    return session.get_one(Slot, booking.slot_id).starts_at > now
 
 
 def reminder_due(*, slot_day: date, window: SendWindow) -> datetime:
@@ -112,18 +127,11 @@ def notify_staff(
     text: str,
     now: datetime,
     buttons: Buttons = (),
-) -> None:
-    """Queue a notice to a staff member on their channel, with buttons where it has them."""
-    outbox.queue(
-        session=session,
-        channel=staff.channel,
-        address=staff.address or f"staff:{staff.id}",
-        kind=kind,
-        trigger=Trigger.REPLY,
-        text=text,
-        now=now,
-        staff_member_id=staff.id,
-        buttons=buttons,
+    about: inbox.About | None = None,
+) -> InboxItem | None:
+    """Tell a staff member on their route (store.inbox); open an inbox item where one is needed."""
+    return inbox.notify(
+        session=session, staff=staff, kind=kind, text=text, now=now, buttons=buttons, about=about
     )
 
 

@@ -6,17 +6,17 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from api.errors import ConflictError, InvalidInputError, NotFoundError
 from booking import bookings, repository
 from booking.access import EVERYTHING, Scope
 from booking.attendance import attendance_buttons
+from booking.events import CitizenDialogue
 from booking.repository import BookingView
 from bot.render import render_place, render_when
-from bot.service import Dialogue, advance
 from bot.types import ConversationState, Event, EventKind, SlotOffer
 from channels.port import Buttons
-from scheduler.window import SendWindow
-from store import outbox
+from core.calendar import SendWindow
+from core.errors import ConflictError, InvalidInputError, NotFoundError
+from store import inbox, outbox
 from store.models import Conversation, Location, Slot, StaffMember
 from store.types import BookingStatus, Trigger
 
@@ -30,19 +30,17 @@ MOVED_TEXT = {
 
 
 def cancel_by_staff(
-    *, session: Session, dialogue: Dialogue, scope: Scope, booking_id: int, now: datetime
+    *, session: Session, dialogue: CitizenDialogue, scope: Scope, booking_id: int, now: datetime
 ) -> BookingView:
     """Cancel a booking: the slot is free again and the citizen is offered new times."""
     view = _changeable(session=session, scope=scope, booking_id=booking_id, now=now)
     conversation = session.get_one(Conversation, view.booking.conversation_id)
     # The engine speaks while the booking still holds the slot, so it never offers that one back.
-    advance(
+    dialogue.tell(
         session=session,
-        dialogue=dialogue,
         conversation=conversation,
-        inbound=Event(EventKind.BOOKING_CANCELLED_BY_STAFF),
+        event=Event(EventKind.BOOKING_CANCELLED_BY_STAFF),
         now=now,
-        trigger=Trigger.SCHEDULED,
     )
     bookings.end(session=session, booking=view.booking, status=BookingStatus.CANCELLED, now=now)
     label = "Booking aflyst af kommunen"
@@ -62,7 +60,7 @@ def cancel_by_staff(
 def move_by_staff(
     *,
     session: Session,
-    dialogue: Dialogue,
+    dialogue: CitizenDialogue,
     scope: Scope,
     booking_id: int,
     slot_id: int,
@@ -163,6 +161,18 @@ def _tell_staff(
     text = bookings.describe_for_staff(
         contact=view.contact, slot=view.slot, location=view.location, window=window
     )
+    about = inbox.About(
+        contact_id=view.contact.id,
+        conversation_id=view.booking.conversation_id,
+        booking_id=view.booking.id,
+        campaign_id=session.get_one(Conversation, view.booking.conversation_id).campaign_id,
+    )
     bookings.notify_staff(
-        session=session, staff=staff, kind=kind, text=f"{label}: {text}", now=now, buttons=buttons
+        session=session,
+        staff=staff,
+        kind=kind,
+        text=f"{label}: {text}",
+        now=now,
+        buttons=buttons,
+        about=about,
     )

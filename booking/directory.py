@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from api.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from api.keys import Role, create_key, revoke
 from booking.access import Scope
-from outreach.municipalities import ensure_municipality, resolve_municipality
+from core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from core.principal import Role
+from store.keys import create_key, revoke
 from store.models import ApiKey, Location, Municipality, StaffMember
+from store.municipalities import ensure_municipality, resolve_municipality
 
 Found = TypeVar("Found", Location, StaffMember)
 
@@ -89,10 +91,11 @@ def find_staff_member(*, session: Session, scope: Scope, ref: str) -> StaffMembe
     """Find a staff member by id or by name."""
     if ref.strip().isdigit():
         return get_staff_member(session=session, scope=scope, staff_member_id=int(ref))
-    query = select(StaffMember).where(func.lower(col(StaffMember.name)) == ref.strip().lower())
+    query = select(StaffMember)
     if scope.municipality_id is not None:
         query = query.where(col(StaffMember.municipality_id) == scope.municipality_id)
-    return _only(session.scalars(query).all(), what="staff member", ref=ref)
+    named = [m for m in session.scalars(query) if same_name(m.name, ref)]
+    return _only(named, what="staff member", ref=ref)
 
 
 def issue_staff_key(
@@ -165,10 +168,25 @@ def find_location(*, session: Session, scope: Scope, ref: str) -> Location:
     """Find a location by id or by name."""
     if ref.strip().isdigit():
         return get_location(session=session, scope=scope, location_id=int(ref))
-    query = select(Location).where(func.lower(col(Location.name)) == ref.strip().lower())
+    query = select(Location)
     if scope.municipality_id is not None:
         query = query.where(col(Location.municipality_id) == scope.municipality_id)
-    return _only(session.scalars(query).all(), what="location", ref=ref)
+    named = [place for place in session.scalars(query) if same_name(place.name, ref)]
+    return _only(named, what="location", ref=ref)
+
+
+def same_name(name: str, ref: str) -> bool:
+    """Compare names as people type them: any case, Æ/Ø/Å included, spaces as they come.
+
+    Compared in Python, not with SQL's lower(), which on SQLite folds only A-Z: "Mads
+    Østergaard" typed in lower case would not be found. A municipality has a few dozen staff
+    members and locations, so reading them is cheap.
+    """
+    return _folded(name) == _folded(ref)
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _only(found: Sequence[Found], *, what: str, ref: str) -> Found:

@@ -37,8 +37,8 @@ from booking.schemas import (
     StaffMemberPublic,
     local,
 )
-from privacy.service import record_reads
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
+from store.audit import record_reads
 from store.models import MonitoringRecord
 from store.types import BookingStatus
 
@@ -202,9 +202,12 @@ def list_slots(
 
 @router.post("/slots", status_code=201, responses=CONFLICT)
 def add_slots(
-    body: SlotsCreate, scope: CoordinatorScope, session: SessionDep, services: ServicesDep
+    body: SlotsCreate, scope: StaffScope, session: SessionDep, services: ServicesDep
 ) -> SlotsCreated:
-    """Open one slot, or recurring availability (send `weekday`, `from`, `to`, `until`)."""
+    """Open one slot, or recurring availability (send `weekday`, `from`, `to`, `until`).
+
+    A staff key opens slots only for its own staff member (403 for anyone else's).
+    """
     now, window = services.clock.now(), services.window
     if body.recurring:
         assert body.weekday and body.from_ and body.to and body.until
@@ -354,14 +357,7 @@ def record_outcome(
             follow_up_date=body.follow_up_date,
         ),
         now=now,
-    )
-    audit(
-        session=session,
-        scope=scope,
-        action="booking.outcome",
-        subject_type="booking",
-        subject_id=booking_id,
-        now=now,
+        actor=scope.actor,
     )
     follow_up = follow_ups.for_booking(session=session, booking_id=booking_id)
     view = repository.booking_view(session=session, scope=scope, booking_id=booking_id)

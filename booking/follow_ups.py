@@ -1,6 +1,6 @@
 """The follow-up after a further course was agreed: the citizen's answer, one nudge, staff alerts.
 
-The follow-up message goes out on its day (scheduler.jobs). If the citizen answers, the answer is
+The follow-up message goes out on its day (conversation.jobs). If the citizen answers, the answer is
 recorded on the follow-up row as a reference to the inbound message, and staff are alerted when
 it says the citizen needs help. Without an answer the citizen is nudged once; still no answer a
 few days later, and staff are alerted to call.
@@ -16,8 +16,18 @@ from sqlmodel import Session, col
 
 from booking import bookings
 from bot import parsing
-from scheduler.window import SendWindow
-from store.models import Booking, Contact, FollowUp, Message, Reminder, Slot, StaffMember
+from core.calendar import SendWindow
+from store import inbox
+from store.models import (
+    Booking,
+    Contact,
+    Conversation,
+    FollowUp,
+    Message,
+    Reminder,
+    Slot,
+    StaffMember,
+)
 from store.types import Direction, DueStatus, ReminderKind
 
 NUDGE_AFTER = timedelta(days=5)  # no answer to the follow-up: ask once more
@@ -186,7 +196,18 @@ def alert_staff(*, session: Session, follow_up: FollowUp, reason: str, now: date
     contact = session.get_one(Contact, booking.contact_id)
     who = f"{contact.name or 'ukendt navn'}, {contact.phone} (ref. {contact.public_id})"
     text = f"{STAFF_TEXT[reason]}: {who}"
-    bookings.notify_staff(session=session, staff=staff, kind=f"staff_{reason}", text=text, now=now)
+    about = inbox.About(
+        contact_id=booking.contact_id,
+        conversation_id=booking.conversation_id,
+        booking_id=booking.id,
+        campaign_id=session.get_one(Conversation, booking.conversation_id).campaign_id,
+        cause=inbox.last_inbound_text(session=session, conversation_id=booking.conversation_id)
+        if reason == HELP
+        else None,
+    )
+    bookings.notify_staff(
+        session=session, staff=staff, kind=f"staff_{reason}", text=text, now=now, about=about
+    )
     follow_up.staff_alerted_at = now
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from api.errors import ConflictError, InvalidInputError
+from core.errors import ConflictError, InvalidInputError
 from store.models import MunicipalOffer
 
 DEFAULT_OFFERS: tuple[tuple[str, str], ...] = (

@@ -6,31 +6,30 @@ import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from api.errors import ConflictError, InvalidInputError, NotFoundError
 from booking import offers
 from booking.bookings import end
-from bot.service import Dialogue, advance
+from booking.events import CitizenDialogue
 from bot.types import ConversationState, Event, EventKind, Step
-from outreach.targeting import age_on
-from scheduler.window import SendWindow
-from store import due
+from core.calendar import SendWindow, age_on
+from core.errors import ConflictError, InvalidInputError, NotFoundError
+from store import due, inbox, partners
+from store.audit import CLI_ACTOR
 from store.models import (
+    AuditEvent,
     Booking,
     Campaign,
-    CampaignPartner,
     Contact,
     Conversation,
     FollowUp,
     Location,
-    Membership,
     MonitoringRecord,
     Municipality,
     Slot,
+    StaffMember,
 )
-from store.types import BookingStatus, ConversationStatus, Trigger
+from store.types import BookingStatus, ConversationStatus
 
 # "Followed up no later than one month after the conversation": three weeks leaves room for
 # holidays and weekends before the send window opens.
@@ -70,6 +69,9 @@ class Outcome:
     follow_up_date: date | None = None
 
 
+OUTCOME_ACTION = "booking.outcome"
+
+
 def one_month_after(day: date) -> date:
     """Return the same day next month (the month's last day, where that month is shorter)."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
@@ -77,9 +79,19 @@ def one_month_after(day: date) -> date:
 
 
 def record_outcome(
-    *, session: Session, dialogue: Dialogue, booking_id: int, outcome: Outcome, now: datetime
+    *,
+    session: Session,
+    dialogue: CitizenDialogue,
+    booking_id: int,
+    outcome: Outcome,
+    now: datetime,
+    actor: str = CLI_ACTOR,
 ) -> MonitoringRecord | None:
-    """Record attendance and outcome; a no-show gets one offer to rebook."""
+    """Record attendance and outcome, and who recorded it; a no-show gets one offer to rebook.
+
+    The audit entry is written here, so an outcome from the API, the console, Telegram or the
+    CLI is logged alike; `actor` names the caller as the audit log does.
+    """
     # Locked: two staff members pressing at once record one outcome, and the other gets a 409.
     booking = session.get(Booking, booking_id, with_for_update=True)
     if booking is None:
@@ -98,6 +110,17 @@ def record_outcome(
         today=now.astimezone(dialogue.window.tz).date(),
     )
     conversation = session.get_one(Conversation, booking.conversation_id)
+    inbox.close_awaiting_outcome(session=session, booking_id=booking_id, by=actor, now=now)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=OUTCOME_ACTION,
+            subject_type="booking",
+            subject_id=booking_id,
+            detail="",
+        )
+    )
     if not outcome.attended:
         _no_show(
             session=session, dialogue=dialogue, booking=booking, conversation=conversation, now=now
@@ -117,7 +140,7 @@ def record_outcome(
 def _attended(
     *,
     session: Session,
-    dialogue: Dialogue,
+    dialogue: CitizenDialogue,
     booking: Booking,
     conversation: Conversation,
     outcome: Outcome,
@@ -135,7 +158,7 @@ def _attended(
     if due_at is not None:
         # The monitoring record keeps the day the follow-up actually goes.
         outcome = replace(outcome, follow_up_date=due_at.astimezone(dialogue.window.tz).date())
-    record = _monitoring_record(
+    record = add_monitoring_record(
         session=session,
         booking=booking,
         check_date=check_date,
@@ -143,7 +166,7 @@ def _attended(
         outcome=outcome,
         now=now,
     )
-    _close_attended(session=session, conversation=conversation, now=now)
+    close_attended(session=session, conversation=conversation, now=now)
     if due_at is not None:
         assert booking.id is not None
         session.add(
@@ -154,7 +177,10 @@ def _attended(
 
 def _check_recordable(booking: Booking) -> None:
     if booking.status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
-        raise OutcomeError(f"the outcome of booking {booking.id} is recorded already")
+        raise OutcomeError(
+            f"the outcome of booking {booking.id} is recorded already; correct it with a "
+            "reason instead (`recruitbot outcome-correct`, POST .../outcome/correction)"
+        )
     if booking.status != BookingStatus.BOOKED:
         raise OutcomeError(f"booking {booking.id} was {booking.status}; it has no outcome")
 
@@ -244,23 +270,37 @@ def follow_up_due(
 def _no_show(
     *,
     session: Session,
-    dialogue: Dialogue,
+    dialogue: CitizenDialogue,
     booking: Booking,
     conversation: Conversation,
     now: datetime,
 ) -> None:
     end(session=session, booking=booking, status=BookingStatus.NO_SHOW, now=now)
-    advance(
+    _open_no_show_item(session=session, booking=booking, conversation=conversation, now=now)
+    dialogue.tell(
         session=session,
-        dialogue=dialogue,
         conversation=conversation,
-        inbound=Event(EventKind.NO_SHOW),
+        event=Event(EventKind.NO_SHOW),
         now=now,
-        trigger=Trigger.SCHEDULED,
     )
 
 
-def _monitoring_record(
+def _open_no_show_item(
+    *, session: Session, booking: Booking, conversation: Conversation, now: datetime
+) -> None:
+    """Put a no-show in the staff member's inbox: someone may call to find a new time."""
+    staff = session.get_one(StaffMember, session.get_one(Slot, booking.slot_id).staff_member_id)
+    about = inbox.About(
+        contact_id=booking.contact_id,
+        conversation_id=conversation.id,
+        booking_id=booking.id,
+        campaign_id=conversation.campaign_id,
+    )
+    text = "Borger mødte ikke op til sundhedssamtalen og er tilbudt en ny tid"
+    inbox.open_item(session=session, staff=staff, kind="no_show", text=text, now=now, about=about)
+
+
+def add_monitoring_record(
     *,
     session: Session,
     booking: Booking,
@@ -279,7 +319,10 @@ def _monitoring_record(
         booking_id=booking.id,
         citizen_key=contact.public_id,
         campaign_id=campaign.id,
-        partner_id=partner_of(session=session, contact_id=contact.id or 0, campaign=campaign),
+        # The partner the citizen was invited through, as the funnel counts them.
+        partner_id=partners.partner_of(
+            session=session, contact_id=contact.id or 0, campaign_id=campaign.id or 0
+        ),
         channel=conversation.channel,
         municipality_code=municipality.code,
         health_check_date=check_date,
@@ -302,22 +345,7 @@ def _monitoring_record(
     return record
 
 
-def partner_of(*, session: Session, contact_id: int, campaign: Campaign) -> int:
-    """Return the campaign partner whose list the citizen was on (the first, if on several)."""
-    found = session.scalars(
-        select(col(CampaignPartner.partner_id))
-        .join(
-            Membership,
-            (col(Membership.partner_id) == col(CampaignPartner.partner_id))
-            & (col(Membership.contact_id) == contact_id),
-        )
-        .where(col(CampaignPartner.campaign_id) == campaign.id)
-        .order_by(col(CampaignPartner.partner_id) != campaign.partner_id, col(Membership.id))
-    ).first()
-    return found if found is not None else campaign.partner_id
-
-
-def _close_attended(*, session: Session, conversation: Conversation, now: datetime) -> None:
+def close_attended(*, session: Session, conversation: Conversation, now: datetime) -> None:
     assert conversation.id is not None
     state = ConversationState.from_json(conversation.state)
     conversation.state = state.with_(step=Step.CLOSED, close_reason="attended").to_json()

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Select, and_, select
 from sqlmodel import Session, col
 
-from api.errors import NotFoundError
+from booking import closures
 from booking.access import Scope
+from core.errors import NotFoundError
 from store.models import Booking, Contact, Location, Slot, StaffMember
 from store.types import ACTIVE_BOOKING_STATUSES
 
@@ -85,6 +86,8 @@ def slot_views(
         query = query.where(col(Slot.staff_member_id) == staff_member_id)
     if free is not None:
         query = query.where(col(Booking.id).is_(None) if free else col(Booking.id).is_not(None))
+    if free:
+        query = query.where(~closures.closed())  # closed time is not free to book
     return [SlotView(*row) for row in session.execute(query).all()]
 
 

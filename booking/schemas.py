@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from api.schemas import SAFE_TEXT_PATTERN, DbId, InputModel
 from booking.directory import LocationKind
 from booking.repository import BookingView, SlotView
-from scheduler.window import COPENHAGEN
+from core.calendar import local as to_local
 from store.models import Location, MunicipalOffer, StaffMember
 
 
@@ -40,7 +40,7 @@ MunicipalityRef = Annotated[
 
 def local(moment: datetime) -> datetime:
     """Show a stored UTC time in Danish local time."""
-    return moment.astimezone(COPENHAGEN)
+    return to_local(moment)
 
 
 # ---------------------------------------------------------------- staff and locations
@@ -203,6 +203,9 @@ class BookingPublic(BaseModel):
     citizen: Citizen
     created_at: datetime
     ended_at: datetime | None
+    previous_booking_id: int | None = Field(
+        default=None, description="The booking this one follows: moved from, or a no-show rebooked."
+    )
 
     @classmethod
     def of(cls, view: BookingView) -> BookingPublic:
@@ -224,6 +227,7 @@ class BookingPublic(BaseModel):
             ),
             created_at=local(booking.created_at),
             ended_at=local(booking.ended_at) if booking.ended_at else None,
+            previous_booking_id=booking.previous_booking_id,
         )
 
 

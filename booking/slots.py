@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlmodel import Session, col
 
-from scheduler.window import SendWindow
+from booking import closures
+from core.calendar import SendWindow
 from store.models import Booking, Location, Slot
 from store.types import ACTIVE_BOOKING_STATUSES
 
@@ -68,21 +69,83 @@ def day_starts(
     return starts
 
 
+def _free_slots_statement() -> Select[Slot, Location]:
+    held = exists().where(
+        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
+    )
+    return (
+        select(Slot, Location)
+        .join(Location, col(Location.id) == col(Slot.location_id))
+        .where(col(Location.municipality_id) == bindparam("municipality_id"))
+        .where(col(Slot.starts_at) > bindparam("after"), ~held, ~closures.closed())
+        .order_by(col(Slot.starts_at), col(Slot.id))
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once per process: a dialogue step that offers times only binds its values.
+_FREE_SLOTS = _free_slots_statement()
+
+
 def free_slots(
     *, session: Session, municipality_id: int, after: datetime, limit: int
 ) -> Sequence[FreeSlot]:
     """Return the nearest slots after `after` that no active booking holds."""
+    rows = session.execute(
+        _FREE_SLOTS, {"municipality_id": municipality_id, "after": after, "limit": limit}
+    ).all()
+    return [FreeSlot(slot=slot, location=location) for slot, location in rows]
+
+
+# How far a wish looks: free slots are read in pages, nearest first, until enough fit.
+WISH_PAGE = 200
+WISH_SCAN = 2000
+
+
+def free_slots_where(
+    *,
+    session: Session,
+    municipality_id: int,
+    after: datetime,
+    keep: Callable[[FreeSlot], bool],
+    limit: int,
+    scan: int = WISH_SCAN,
+) -> list[FreeSlot]:
+    """Return the nearest free slots after `after` that `keep` accepts, looking at most `scan`."""
+    found: list[FreeSlot] = []
+    looked = 0
+    last: tuple[datetime, int] | None = None
+    while looked < scan and len(found) < limit:
+        page = _free_page(session=session, municipality_id=municipality_id, after=after, last=last)
+        found.extend(free for free in page if keep(free))
+        looked += len(page)
+        if len(page) < WISH_PAGE:
+            break
+        final = page[-1].slot
+        last = (final.starts_at, final.id or 0)
+    return found[:limit]
+
+
+def _free_page(
+    *, session: Session, municipality_id: int, after: datetime, last: tuple[datetime, int] | None
+) -> list[FreeSlot]:
+    """One page of free slots in time order, after the (start, id) of the previous page."""
     held = exists().where(
         col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
     )
-    rows = session.execute(
+    query = (
         select(Slot, Location)
         .join(Location, col(Location.id) == col(Slot.location_id))
         .where(col(Location.municipality_id) == municipality_id)
         .where(col(Slot.starts_at) > after, ~held)
-        .order_by(col(Slot.starts_at), col(Slot.id))
-        .limit(limit)
-    ).all()
+    )
+    if last is not None:
+        starts, slot_id = last
+        query = query.where(
+            (col(Slot.starts_at) > starts)
+            | ((col(Slot.starts_at) == starts) & (col(Slot.id) > slot_id))
+        )
+    rows = session.execute(query.order_by(col(Slot.starts_at), col(Slot.id)).limit(WISH_PAGE)).all()
     return [FreeSlot(slot=slot, location=location) for slot, location in rows]
 
 

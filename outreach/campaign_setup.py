@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlmodel import Session, col
 
-from api.errors import ForbiddenError
+from core.errors import ForbiddenError
 from outreach.errors import CampaignInputError, CampaignNotFoundError, CampaignStateError
-from outreach.municipalities import ensure_municipality, resolve_municipality
 from outreach.schemas import (
     BlackoutPeriod,
     CampaignCreate,
@@ -20,6 +19,7 @@ from outreach.schemas import (
     MunicipalityPublic,
 )
 from outreach.templates import placeholder_problems
+from outreach.variants import describe_variants, set_variants
 from outreach.windows import blackouts_of
 from store.models import (
     Campaign,
@@ -29,6 +29,7 @@ from store.models import (
     Municipality,
     Partner,
 )
+from store.municipalities import ensure_municipality, resolve_municipality
 from store.types import CampaignStatus
 
 # Fields that are copied as they are from CampaignCreate / CampaignUpdate onto the row.
@@ -49,6 +50,8 @@ _PLAIN_FIELDS = (
     "booking_rate_prior",
     "reinvite_after_days",
     "starts_at",
+    "ends_on",
+    "variant_seed",
 )
 
 
@@ -87,7 +90,8 @@ def create(
     session.add(campaign)
     session.flush()
     _set_partners(session=session, campaign=campaign, partner_ids=partner_ids)
-    _set_blackouts(session=session, campaign=campaign, periods=campaign_in.blackouts)
+    set_blackouts(session=session, campaign=campaign, periods=campaign_in.blackouts)
+    set_variants(session=session, campaign=campaign, variants_in=campaign_in.variants)
     return campaign
 
 
@@ -124,7 +128,9 @@ def update(
         campaign.partner_id = partner_ids[0]
         _set_partners(session=session, campaign=campaign, partner_ids=partner_ids)
     if campaign_in.blackouts is not None:
-        _set_blackouts(session=session, campaign=campaign, periods=campaign_in.blackouts)
+        set_blackouts(session=session, campaign=campaign, periods=campaign_in.blackouts)
+    if campaign_in.variants is not None:
+        set_variants(session=session, campaign=campaign, variants_in=campaign_in.variants)
     session.flush()
     return campaign
 
@@ -180,7 +186,7 @@ def _set_partners(*, session: Session, campaign: Campaign, partner_ids: list[int
     session.flush()
 
 
-def _set_blackouts(
+def set_blackouts(
     *, session: Session, campaign: Campaign, periods: Sequence[BlackoutPeriod]
 ) -> None:
     assert campaign.id is not None
@@ -254,4 +260,5 @@ def describe(*, session: Session, campaign: Campaign) -> CampaignPublic:
         paused_at=campaign.paused_at,
         ended_at=campaign.ended_at,
         invitations=invitation_counts(session=session, campaign_id=campaign.id),
+        variants=describe_variants(session=session, campaign_id=campaign.id),
     )

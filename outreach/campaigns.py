@@ -22,13 +22,16 @@ from sqlalchemy import exists, insert, select, update
 from sqlmodel import Session, col
 
 from bot.flow import DEFAULT_FLOW, Flow
+from core.calendar import SendWindow, age_on
+from outreach.assignment import assign_at_launch
 from outreach.caps import CampaignCaps, check_caps
 from outreach.errors import CampaignInputError, CampaignStateError
-from outreach.invitation_texts import price_invitations
-from outreach.targeting import age_on, invitation_rows
+from outreach.invitation_texts import invited_recipients, price_invitations
+from outreach.targeting import invitation_rows
 from outreach.templates import TemplateRefusedError, check_templates
+from outreach.variants import variant_problems, variants_of
 from outreach.windows import CampaignWindow, EmptyWindowError, load_window
-from scheduler.window import SendWindow
+from store import partners
 from store.models import Booking, Campaign, Contact, Conversation, FollowUp, Invitation, Reminder
 from store.types import BookingStatus, CampaignStatus, DueStatus
 
@@ -70,6 +73,20 @@ def check_sendable(*, campaign: Campaign, telegram_bot: str = "") -> None:
         raise CampaignInputError(f"template refused: {error}") from error
 
 
+def check_variants(*, session: Session, campaign: Campaign, telegram_bot: str = "") -> None:
+    """Raise CampaignInputError if an experiment's variant breaks a rule, as check_sendable."""
+    assert campaign.id is not None
+    problems = [
+        f"variant {variant.key}: {problem}"
+        for variant in variants_of(session=session, campaign_id=campaign.id)
+        for problem in variant_problems(
+            campaign=campaign, variant=variant, telegram_bot=telegram_bot
+        )
+    ]
+    if problems:
+        raise CampaignInputError(f"template refused: {'; '.join(problems)}")
+
+
 def first_send_date(*, campaign: Campaign, now: datetime, window: CampaignWindow) -> date:
     """Return the local date the first invitations can go out."""
     start = max(now, campaign.starts_at) if campaign.starts_at else now
@@ -88,41 +105,75 @@ def launch(
 ) -> LaunchResult:
     """Target the list on the first send date and queue one pending invitation per person.
 
-    A campaign over its caps (size, cost) is refused before anything is written.
+    A campaign over its caps (size, cost) is refused, and nothing of it is kept.
     """
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}, not a draft")
     check_sendable(campaign=campaign, telegram_bot=telegram_bot)
+    check_variants(session=session, campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
+    if campaign.ends_on is not None and campaign.ends_on < send_date:
+        raise CampaignInputError(
+            f"ends_on ({campaign.ends_on}) is before the first send date ({send_date})"
+        )
     caps = caps or CampaignCaps()
-    # Priced per person as the engine writes it; its recipients are the targeted, counted.
-    priced = price_invitations(
-        session=session,
-        campaign=campaign,
-        send_date=send_date,
-        now=now,
-        flow=flow,
-        price=caps.price_per_segment,
-        telegram_bot=telegram_bot,
-    )
-    targeted = sum(template.recipients for template in priced)
-    cost = round(sum(template.cost_dkk for template in priced), 2)
-    check_caps(campaign_id=campaign.id, targeted=targeted, cost_dkk=cost, caps=caps)
-    # One INSERT … SELECT: the targeted ids never travel to Python and back (7× faster on
-    # SQLite for 100,000 contacts, see the README's benchmarks).
-    targets = invitation_rows(campaign=campaign, send_date=send_date, now=now)
-    columns = ["campaign_id", "contact_id", "position", "status"]
-    result = session.execute(
-        insert(Invitation).from_select(columns, targets),
-        execution_options={"preserve_rowcount": True},  # an INSERT's count is not kept otherwise
-    )
-    count = int(result.rowcount)  # type: ignore[attr-defined]
+    assert campaign.id is not None
+    # A savepoint: a campaign over a cap leaves not one invitation behind.
+    savepoint = session.begin_nested()
+    try:
+        count = _insert_invitations(
+            session=session, campaign=campaign, send_date=send_date, now=now, caps=caps
+        )
+        # Priced per person as the engine writes it. Within the size cap the invitations just
+        # written are the targeted, so the targeting runs once (README, benchmarks). Over it the
+        # INSERT stopped early: undone first, so the targeting counts everyone for the refusal.
+        over_size = count > caps.max_recipients
+        if over_size:
+            savepoint.rollback()
+        priced = price_invitations(
+            session=session,
+            campaign=campaign,
+            send_date=send_date,
+            now=now,
+            flow=flow,
+            price=caps.price_per_segment,
+            telegram_bot=telegram_bot,
+            recipients=None
+            if over_size
+            else invited_recipients(session=session, campaign_id=campaign.id),
+        )
+        targeted = sum(template.recipients for template in priced)
+        cost = round(sum(template.cost_dkk for template in priced), 2)
+        # Over the size cap, at least `count` are targeted: this raises.
+        check_caps(campaign_id=campaign.id, targeted=max(targeted, count), cost_dkk=cost, caps=caps)
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    savepoint.commit()
+    assign_at_launch(session=session, campaign=campaign, send_date=send_date)
     future = campaign.starts_at is not None and campaign.starts_at > now
     campaign.status = CampaignStatus.SCHEDULED if future else CampaignStatus.RUNNING
     campaign.launched_at = now
     log.info("campaign.launched", campaign_id=campaign.id, invitations=count)
     return LaunchResult(count, CampaignStatus(campaign.status), send_date)
+
+
+def _insert_invitations(
+    *, session: Session, campaign: Campaign, send_date: date, now: datetime, caps: CampaignCaps
+) -> int:
+    """Queue one pending invitation per targeted person; stop one past the size cap."""
+    # One INSERT … SELECT: the targeted ids never travel to Python and back (7× faster on
+    # SQLite for 100,000 contacts, see the README's benchmarks).
+    order = partners.campaign_order(session=session, campaign=campaign)
+    targets = invitation_rows(campaign=campaign, send_date=send_date, now=now, partner_order=order)
+    columns = ["campaign_id", "contact_id", "position", "status", "partner_id"]
+    result = session.execute(
+        insert(Invitation).from_select(columns, targets.limit(caps.max_recipients + 1)),
+        execution_options={"preserve_rowcount": True},  # an INSERT's count is not kept otherwise
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def pause(*, session: Session, campaign: Campaign, now: datetime) -> None:

@@ -2,7 +2,8 @@
 
 A guard against a mistake that costs money and trust: the wrong list imported, a template that
 turned UCS-2 or runs to four segments. The preview shows the caps and warns; launch refuses a
-campaign over either cap before it writes a single invitation, so no provider is ever called.
+campaign over either cap and keeps not a single invitation (rolled back to a savepoint), so no
+provider is ever called.
 The operator sets them (RECRUITBOT_CAMPAIGN_MAX_RECIPIENTS, RECRUITBOT_CAMPAIGN_MAX_COST_DKK);
 they hold for each campaign on its own.
 """
@@ -11,13 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.errors import ConflictError
+from core.errors import ConflictError
+from core.settings import DEFAULT_MAX_COST_DKK, DEFAULT_MAX_RECIPIENTS
 
-# About the whole 40-60 target group of a large municipality (Roskilde has some 25,000); a
-# partner's list in one municipality is far smaller, so a bigger campaign is likely a mistake.
-DEFAULT_MAX_RECIPIENTS = 20_000
-# 20,000 one-segment invitations at 0.35 DKK cost 7,000 DKK; the same in two segments 14,000.
-DEFAULT_MAX_COST_DKK = 10_000.0
 DEFAULT_SEGMENT_PRICE_DKK = 0.35  # as RECRUITBOT_SMS_SEGMENT_PRICE_DKK's default
 
 

@@ -5,45 +5,57 @@ A key limited to a municipality sees only that municipality's campaigns; any oth
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import Depends, Form, Request
 from fastapi import Path as PathParam
 from sqlmodel import Session
 
 from api.deps import CoordinatorDep, EvaluatorDep, ServicesDep, SessionDep
-from api.errors import InvalidInputError
-from api.keys import Principal
 from api.routing import secured_router
 from api.schemas import DB_INT_MAX, error_responses
 from bot.flow import Flow
+from core.errors import InvalidInputError, PayloadTooLargeError
+from core.principal import Principal
+from core.pseudonyms import Pseudonymizer
 from monitoring import compute_funnel
-from outreach import campaign_setup, campaigns
+from outreach import assignment, campaign_setup, campaigns, running_changes
 from outreach.caps import CampaignCaps
-from outreach.contacts import MemberFileError, import_members, read_member_file
+from outreach.contacts import (
+    MemberFileError,
+    MemberFileTooLargeError,
+    dry_run,
+    import_members,
+    read_member_file,
+)
+from outreach.contacts.reading import MAX_FILE_BYTES
+from outreach.errors import CampaignStateError
 from outreach.preview import preview
-from outreach.pseudonyms import Pseudonymizer
 from outreach.schemas import (
+    RUNNING_FIELDS,
     CampaignCreate,
     CampaignPublic,
+    CampaignRunningUpdate,
     CampaignUpdate,
     FunnelPublic,
+    ImportDryRunPublic,
     ImportForm,
     ImportPublic,
     LaunchPublic,
     PreviewPublic,
     parse_mapping,
 )
-from privacy.service import actor_of, record_reads_by_ref
+from store.audit import actor_of
 from store.models import Campaign
+from store.types import CampaignStatus
 
 router = secured_router(prefix="", tags=["campaigns"])
 CampaignId = Annotated[int, PathParam(ge=1, le=DB_INT_MAX, description="The campaign's id.")]
+VariantKey = Annotated[str, PathParam(pattern=r"^[A-Da-d]$", description="A, B, C or D.")]
 # A body can be malformed JSON (400); a lifecycle step can conflict with the status (409).
 BODY = error_responses(400)
 CONFLICT = error_responses(400, 409)
@@ -131,16 +143,39 @@ def update_campaign(
     body: CampaignUpdate,
     session: SessionDep,
     principal: CoordinatorDep,
+    services: ServicesDep,
     extra: CampaignServicesDep,
 ) -> CampaignPublic:
-    """Change a draft."""
+    """Change a draft; or a launched campaign's daily limit, end, blackouts and texts.
+
+    A launched campaign takes only `daily_limit`, `ends_on`, `blackouts`, `template_da` and
+    `template_en` (409 naming any other field); new texts are checked as at launch (422).
+    """
     campaign = _visible(session, principal, campaign_id)
-    campaign_setup.update(
+    if campaign.status == CampaignStatus.DRAFT:
+        campaign_setup.update(
+            session=session,
+            campaign=campaign,
+            campaign_in=body,
+            channels=extra.channels,
+            scope_municipality_id=principal.municipality_id,
+        )
+        return _public(session, campaign)
+    refused = running_changes.refused_fields(body.model_fields_set)
+    if refused:
+        raise CampaignStateError(
+            f"campaign {campaign.id} is {campaign.status}: only {', '.join(RUNNING_FIELDS)} "
+            f"can change now, not {', '.join(refused)} (docs/campaigns.md)"
+        )
+    change = CampaignRunningUpdate.model_validate(body.model_dump(include=body.model_fields_set))
+    running_changes.change_running(
         session=session,
         campaign=campaign,
-        campaign_in=body,
-        channels=extra.channels,
-        scope_municipality_id=principal.municipality_id,
+        change=change,
+        now=services.clock.now(),
+        window=services.window,
+        actor=actor_of(principal),
+        telegram_bot=extra.telegram_bot,
     )
     return _public(session, campaign)
 
@@ -164,14 +199,8 @@ def preview_campaign(
         flow=extra.flow,
         telegram_bot=extra.telegram_bot,
         caps=extra.caps,
-    )
-    # The sample shows real members' first names in the rendered invitation.
-    record_reads_by_ref(
-        session=session,
         actor=actor_of(principal),
-        public_ids=[sample.contact for sample in result.sample],
-        now=now,
-        detail="POST /api/v1/campaigns/{id}/preview",
+        where="POST /api/v1/campaigns/{id}/preview",
     )
     return result
 
@@ -238,6 +267,23 @@ def cancel_campaign(
     return _public(session, campaign)
 
 
+@router.post("/campaigns/{campaign_id}/variants/{key}/stop", responses=CONFLICT)
+def stop_variant(
+    campaign_id: CampaignId,
+    key: VariantKey,
+    session: SessionDep,
+    principal: CoordinatorDep,
+    services: ServicesDep,
+) -> CampaignPublic:
+    """Stop one variant of an experiment: its invitations not yet sent go to the others.
+
+    What was sent stays with the variant it was assigned (docs/experiments.md).
+    """
+    campaign = _visible(session, principal, campaign_id)
+    assignment.stop_variant(session=session, campaign=campaign, key=key, now=services.clock.now())
+    return _public(session, campaign)
+
+
 @router.get("/campaigns/{campaign_id}/funnel")
 def campaign_funnel(
     campaign_id: CampaignId, session: SessionDep, principal: EvaluatorDep
@@ -251,15 +297,21 @@ def campaign_funnel(
     )
 
 
-@router.post("/contacts/import", tags=["contacts"], responses=BODY)
+@router.post("/contacts/import", tags=["contacts"], responses=error_responses(400, 413))
 def import_contacts(
     form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
     session: SessionDep,
     principal: CoordinatorDep,
     services: ServicesDep,
     extra: CampaignServicesDep,
-) -> ImportPublic:
-    """Import a partner's member list; bad rows come back with their line number and reason."""
+) -> ImportPublic | ImportDryRunPublic:
+    """Import a partner's member list; bad rows come back with their line number and reason.
+
+    A person another municipality holds is never changed (the row is rejected if it differs);
+    a CPR match with another phone number comes back under `to_confirm` unless confirmed.
+    With `dry_run`, nothing is stored: the answer shows which column became which field, the
+    first rows as they would be stored and every rejected row.
+    """
     try:
         columns = parse_mapping(form.mapping) if form.mapping else None
     except ValueError as error:
@@ -268,16 +320,42 @@ def import_contacts(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         with path.open("wb") as handle:
-            shutil.copyfileobj(form.file.file, handle)
+            _copy_at_most(form.file.file, handle, limit=MAX_FILE_BYTES)
         try:
+            member_file = read_member_file(path, mapping=columns)
+            if form.dry_run:
+                checked = dry_run(
+                    session=session,
+                    member_file=member_file,
+                    partner_name=form.partner,
+                    pseudonymizer=extra.pseudonymizer,
+                    today=services.clock.now().date(),
+                    scope_municipality_id=principal.municipality_id,
+                )
+                return ImportDryRunPublic.model_validate(checked.as_dict())
             report = import_members(
                 session=session,
-                rows=read_member_file(path, mapping=columns),
+                rows=member_file,
                 partner_name=form.partner,
                 scope_municipality_id=principal.municipality_id,
+                confirm_phone_changes=form.confirm_phone_changes,
                 pseudonymizer=extra.pseudonymizer,
                 now=services.clock.now(),
             )
+        except MemberFileTooLargeError as error:
+            raise PayloadTooLargeError(str(error)) from error
         except (MemberFileError, ValueError) as error:
             raise InvalidInputError(str(error)) from error
     return ImportPublic.model_validate(report.as_dict())
+
+
+def _copy_at_most(source: BinaryIO, target: BinaryIO, *, limit: int) -> None:
+    """Copy an upload to disk; refuse it (413) as soon as it passes the limit."""
+    copied = 0
+    while chunk := source.read(1024 * 1024):
+        copied += len(chunk)
+        if copied > limit:
+            raise PayloadTooLargeError(
+                f"the file is larger than {limit // (1024 * 1024)} MiB; split the list"
+            )
+        target.write(chunk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.errors import ConflictError, InvalidInputError, NotFoundError
+from core.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 class CampaignNotFoundError(NotFoundError):

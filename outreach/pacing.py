@@ -26,28 +26,25 @@ releases its daily limit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 import structlog
-from sqlalchemy import distinct, exists, func, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from booking.slots import earliest_bookable
+from core.calendar import SendWindow
+from outreach import repository
 from outreach.campaigns import complete_if_done, spread
 from outreach.windows import EmptyWindowError, load_window
-from scheduler.window import SendWindow
 from store.models import (
-    Booking,
     Campaign,
     CampaignWave,
-    Conversation,
-    Invitation,
-    Location,
-    Slot,
 )
-from store.types import ACTIVE_BOOKING_STATUSES, CampaignStatus, ConversationStatus, DueStatus
+from store.types import DueStatus
+
+ENDED = "campaign_ended"  # Invitation.skip_reason past the campaign's last day
 
 log = structlog.get_logger(__name__)
 
@@ -95,45 +92,30 @@ def booking_rate(
     *, session: Session, campaign: Campaign, now: datetime, policy: PacingPolicy
 ) -> tuple[float, bool]:
     """Return the expected bookings per invitation and whether it is the campaign's own."""
+    assert campaign.id is not None
     matured = now - timedelta(days=policy.in_flight_days)
-    invited = session.scalar(
-        select(func.count()).where(
-            col(Invitation.campaign_id) == campaign.id,
-            col(Invitation.status) == DueStatus.DONE,
-            col(Invitation.done_at) < matured,
-        )
+    invited = repository.invitations_sent_before(
+        session=session, campaign_id=campaign.id, before=matured
     )
-    if int(invited or 0) < policy.min_observed:
+    if invited < policy.min_observed:
         return campaign.booking_rate_prior, False
-    booked = session.scalar(
-        select(func.count(distinct(col(Booking.contact_id))))
-        .join(Conversation, col(Conversation.id) == col(Booking.conversation_id))
-        .where(col(Conversation.campaign_id) == campaign.id, col(Conversation.created_at) < matured)
+    booked = repository.citizens_booked(
+        session=session, campaign_id=campaign.id, opened_before=matured
     )
-    return max(int(booked or 0) / int(invited or 1), policy.rate_floor), True
+    return max(booked / (invited or 1), policy.rate_floor), True
 
 
 def in_flight(*, session: Session, campaign_id: int, now: datetime, policy: PacingPolicy) -> int:
     """Count invitations that may still turn into bookings and hold no slot yet."""
-    released = session.scalar(
-        select(func.count()).where(
-            col(Invitation.campaign_id) == campaign_id,
-            col(Invitation.status) == DueStatus.SCHEDULED,
-        )
+    released = repository.invitations_in(
+        session=session, campaign_id=campaign_id, status=DueStatus.SCHEDULED
     )
-    holds_slot = exists().where(
-        col(Booking.conversation_id) == col(Conversation.id),
-        col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+    waiting = repository.open_without_booking(
+        session=session,
+        campaign_id=campaign_id,
+        opened_since=now - timedelta(days=policy.in_flight_days),
     )
-    waiting = session.scalar(
-        select(func.count()).where(
-            col(Conversation.campaign_id) == campaign_id,
-            col(Conversation.status) == ConversationStatus.OPEN,
-            col(Conversation.created_at) >= now - timedelta(days=policy.in_flight_days),
-            ~holds_slot,
-        )
-    )
-    return int(released or 0) + int(waiting or 0)
+    return released + waiting
 
 
 def horizon_end(*, today: date, window: SendWindow, days: int) -> datetime:
@@ -158,22 +140,13 @@ def free_slots(
 
     `booked_from` counts only the slots someone booking at that later time could still take.
     """
-    held = exists().where(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
     until = horizon_end(today=now.astimezone(window.tz).date(), window=window, days=days)
-    count = session.scalar(
-        select(func.count())
-        .select_from(Slot)
-        .join(Location, col(Location.id) == col(Slot.location_id))
-        .where(
-            col(Location.municipality_id) == municipality_id,
-            col(Slot.starts_at) > earliest_bookable(now=booked_from or now, window=window),
-            col(Slot.starts_at) < until,
-            ~held,
-        )
+    return repository.free_slot_count(
+        session=session,
+        municipality_id=municipality_id,
+        after=earliest_bookable(now=booked_from or now, window=window),
+        before=until,
     )
-    return int(count or 0)
 
 
 def measure(
@@ -187,13 +160,7 @@ def measure(
     """Gather what today's decision for `campaign` rests on."""
     assert campaign.id is not None
     rate, observed = booking_rate(session=session, campaign=campaign, now=now, policy=policy)
-    others = session.scalars(
-        select(Campaign).where(
-            col(Campaign.municipality_id) == campaign.municipality_id,
-            col(Campaign.id) != campaign.id,
-            col(Campaign.status).in_((CampaignStatus.RUNNING, CampaignStatus.PAUSED)),
-        )
-    ).all()
+    others = repository.other_live_campaigns(session=session, campaign=campaign)
     demand = 0.0
     for other in others:
         assert other.id is not None
@@ -223,24 +190,10 @@ def release_waves(
 ) -> int:
     """Start campaigns whose start has come, then decide today's wave of each running one."""
     policy = policy or PacingPolicy()
-    session.execute(
-        update(Campaign)
-        .where(
-            col(Campaign.status) == CampaignStatus.SCHEDULED,
-            col(Campaign.starts_at) <= now,
-        )
-        .values(status=CampaignStatus.RUNNING)
+    repository.start_due_campaigns(session=session, now=now)
+    undecided = repository.undecided_campaigns(
+        session=session, day=now.astimezone(window.tz).date()
     )
-    decided_today = exists().where(
-        col(CampaignWave.campaign_id) == col(Campaign.id),
-        col(CampaignWave.day) == now.astimezone(window.tz).date(),
-    )
-    undecided = session.scalars(
-        select(Campaign)
-        .where(col(Campaign.status) == CampaignStatus.RUNNING, ~decided_today)
-        .order_by(col(Campaign.id))
-        .with_for_update(skip_locked=True)
-    ).all()
     return sum(
         release_wave(session=session, campaign=c, window=window, now=now, policy=policy)
         for c in undecided
@@ -267,7 +220,12 @@ def release_wave(
         return 0
     if not own.is_open(now):
         return 0
-    pending = _pending(session=session, campaign_id=campaign.id)
+    day = now.astimezone(own.tz).date()
+    if campaign.ends_on is not None and day > campaign.ends_on:
+        _skip_after_end(session=session, campaign=campaign, now=now)
+    pending = repository.invitations_in(
+        session=session, campaign_id=campaign.id, status=DueStatus.PENDING
+    )
     if pending == 0 and complete_if_done(session=session, campaign=campaign, now=now):
         return 0
     capacity = measure(session=session, campaign=campaign, now=now, window=window, policy=policy)
@@ -278,11 +236,10 @@ def release_wave(
         paced=campaign.paced,
         policy=policy,
     )
-    day = now.astimezone(own.tz).date()
-    number = _waves_so_far(session=session, campaign_id=campaign.id) + 1
+    number = repository.wave_count(session=session, campaign_id=campaign.id) + 1
     times = spread(start=max(now, own.opens_at(day)), end=own.closes_at(day), count=size)
-    released = _release(
-        session=session, campaign_id=campaign.id, size=size, number=number, times=times
+    released = repository.schedule_next(
+        session=session, campaign_id=campaign.id, number=number, times=times
     )
     wave = CampaignWave(
         campaign_id=campaign.id,
@@ -307,51 +264,27 @@ def release_wave(
     return released
 
 
-def _release(
-    *, session: Session, campaign_id: int, size: int, number: int, times: list[datetime]
-) -> int:
-    """Give the next `size` pending invitations, in release order, their due times."""
-    ids = session.scalars(
-        select(col(Invitation.id))
-        .where(
-            col(Invitation.campaign_id) == campaign_id,
-            col(Invitation.status) == DueStatus.PENDING,
-        )
-        .order_by(col(Invitation.position))
-        .limit(size)
-    ).all()
-    if ids:
-        session.execute(
-            update(Invitation),
-            [
-                {"id": i, "status": DueStatus.SCHEDULED.value, "due_at": t, "wave": number}
-                for i, t in zip(ids, times, strict=True)
-            ],
-        )
-    return len(ids)
-
-
-def _pending(*, session: Session, campaign_id: int) -> int:
-    count = session.scalar(
-        select(func.count()).where(
-            col(Invitation.campaign_id) == campaign_id,
-            col(Invitation.status) == DueStatus.PENDING,
-        )
+def _skip_after_end(*, session: Session, campaign: Campaign, now: datetime) -> None:
+    """Past its last day, a campaign releases nothing more: what is pending is skipped."""
+    assert campaign.id is not None
+    skipped = repository.skip_pending(
+        session=session, campaign_id=campaign.id, reason=ENDED, now=now
     )
-    return int(count or 0)
-
-
-def _waves_so_far(*, session: Session, campaign_id: int) -> int:
-    count = session.scalar(select(func.count()).where(col(CampaignWave.campaign_id) == campaign_id))
-    return int(count or 0)
+    if skipped:
+        log.info("campaign.ended_on", campaign_id=campaign.id, skipped=skipped)
 
 
 def waves(*, session: Session, campaign_id: int) -> list[CampaignWave]:
     """Return a campaign's pacing decisions, first first."""
-    return list(
-        session.scalars(
-            select(CampaignWave)
-            .where(col(CampaignWave.campaign_id) == campaign_id)
-            .order_by(col(CampaignWave.day))
-        )
-    )
+    return repository.waves(session=session, campaign_id=campaign_id)
+
+
+@dataclass(frozen=True)
+class Waves:
+    """Today's waves, as the ticker releases them."""
+
+    window: SendWindow
+    policy: PacingPolicy = field(default_factory=PacingPolicy)
+
+    def __call__(self, *, session: Session, now: datetime) -> int:
+        return release_waves(session=session, window=self.window, now=now, policy=self.policy)

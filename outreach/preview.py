@@ -13,14 +13,21 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from bot.flow import DEFAULT_FLOW, Flow
-from outreach.campaigns import check_sendable, first_send_date, usable_window
+from core.calendar import SendWindow
+from outreach.campaigns import check_sendable, check_variants, first_send_date, usable_window
 from outreach.caps import CampaignCaps, cap_problems
-from outreach.invitation_texts import LANGS, InvitationRenderer, recipients_of
+from outreach.invitation_texts import (
+    LANGS,
+    InvitationRenderer,
+    price_invitations,
+    recipients_of,
+)
 from outreach.pacing import PacingPolicy, free_slots
 from outreach.schemas import PreviewPublic
 from outreach.targeting import REASONS, TARGETED, count_buckets, count_priority
+from outreach.variant_preview import variant_previews
 from outreach.windows import CampaignWindow
-from scheduler.window import SendWindow
+from store.audit import record_reads_by_ref
 from store.models import Campaign
 
 LONG_SEGMENTS = 2  # the flow's own texts keep to two segments; more is worth a warning
@@ -39,12 +46,19 @@ def preview(
     policy: PacingPolicy | None = None,
     telegram_bot: str = "",
     caps: CampaignCaps | None = None,
+    actor: str,
+    where: str,
 ) -> PreviewPublic:
-    """Preview the campaign as a launch now would run it; a refused template raises."""
+    """Preview the campaign as a launch now would run it; a refused template raises.
+
+    The sample shows real members' first names in the rendered invitation, so the preview logs
+    a read of them by `actor` (`where` names the door: an endpoint, a console page, the CLI).
+    """
     assert campaign.id is not None
     policy = policy or PacingPolicy()
     caps = caps or CampaignCaps(price_per_segment=price_per_segment)
     check_sendable(campaign=campaign, telegram_bot=telegram_bot)
+    check_variants(session=session, campaign=campaign, telegram_bot=telegram_bot)
     own = usable_window(session=session, campaign=campaign, base=window)
     send_date = first_send_date(campaign=campaign, now=now, window=own)
     counts = count_buckets(session=session, campaign=campaign, send_date=send_date, now=now)
@@ -64,6 +78,30 @@ def preview(
     )
     targeted = counts[TARGETED]
     first, last = _plan(campaign, own, send_date, targeted, slots, policy)
+    variants = variant_previews(
+        session=session,
+        campaign=campaign,
+        recipients=recipients,
+        send_date=send_date,
+        now=now,
+        flow=flow,
+        price=price_per_segment,
+        telegram_bot=telegram_bot,
+    )
+    # In an experiment launch holds the dearest variant, priced for everyone, to the cost cap.
+    priced = (
+        price_invitations(
+            session=session,
+            campaign=campaign,
+            send_date=send_date,
+            now=now,
+            flow=flow,
+            price=price_per_segment,
+            telegram_bot=telegram_bot,
+        )
+        if variants
+        else templates
+    )
     priority = count_priority(session=session, campaign=campaign, send_date=send_date, now=now)
     result = PreviewPublic(
         campaign_id=campaign.id,
@@ -75,7 +113,7 @@ def preview(
         templates=templates,
         sample=renderer.sample(session=session, campaign=campaign, send_date=send_date, now=now),
         price_per_segment_dkk=price_per_segment,
-        cost_dkk=round(sum(t.cost_dkk for t in templates), 2),
+        cost_dkk=round(sum(t.cost_dkk for t in priced), 2),
         free_slots=slots,
         expected_bookings=round(targeted * campaign.booking_rate_prior, 1),
         planned_first_day=first,
@@ -84,11 +122,19 @@ def preview(
         max_cost_dkk=caps.max_cost_dkk,
         within_caps=True,
         warnings=[],
+        variants=variants,
     )
     over = cap_problems(targeted=targeted, cost_dkk=result.cost_dkk, caps=caps)
     result.within_caps = not over
     result.warnings.extend(f"Launch will be refused: {problem}." for problem in over)
     result.warnings.extend(warnings(result, campaign=campaign))
+    record_reads_by_ref(
+        session=session,
+        actor=actor,
+        public_ids=[sample.contact for sample in result.sample],
+        now=now,
+        detail=where,
+    )
     return result
 
 
@@ -133,8 +179,10 @@ def warnings(result: PreviewPublic, *, campaign: Campaign, lang: str = "en") -> 
         found.append(_say("no_slots", lang))
     if first is not None:
         found.extend(_season_warnings(first, last or first, lang=lang))
-    for template in result.templates:
+    variant_templates = [(v.key, t) for v in result.variants for t in v.templates]
+    for key, template in [(None, t) for t in result.templates] + variant_templates:
         name = _LANGUAGE_NAMES[template.language]["da" if lang == "da" else "en"]
+        name += f" (variant {key})" if key else ""
         if template.max_segments > LONG_SEGMENTS:
             found.append(
                 _say("long", lang, name=name, segments=template.max_segments, most=LONG_SEGMENTS)
@@ -147,7 +195,7 @@ def warnings(result: PreviewPublic, *, campaign: Campaign, lang: str = "en") -> 
     english = next(t for t in result.templates if t.language == "en")
     if english.recipients and campaign.template_da and not campaign.template_en:
         found.append(_say("english_default", lang, count=english.recipients))
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _season_warnings(first: date, last: date, *, lang: str = "en") -> list[str]:

@@ -12,6 +12,9 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from api.schemas import SAFE_TEXT_PATTERN, InputModel, SafeText
 from store.types import Education
 
+# Nine digits at most: a ten-digit seed can read as a CPR number (DDMMYYSSSS) in a dump or log.
+SEED_MAX = 999_999_999
+
 TEMPLATE_MAX = 1000  # characters; an invitation should fit in two SMS, far fewer
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 MAX_BLACKOUT_DAYS = 366
@@ -51,6 +54,39 @@ class BlackoutPeriod(InputModel):
         if (self.last_day - self.first_day).days >= MAX_BLACKOUT_DAYS:
             raise ValueError(f"a blackout is at most {MAX_BLACKOUT_DAYS} days")
         return self
+
+
+MAX_VARIANTS = 4
+
+
+class VariantIn(InputModel):
+    """One invitation text of an experiment; a text left out is the campaign's own."""
+
+    label: Annotated[SafeText, Field(max_length=64)] = ""
+    template_da: Template | None = None
+    template_en: Template | None = None
+    reminder_da: Template | None = Field(default=None, description="The invitation reminder.")
+    reminder_en: Template | None = None
+
+
+def _variant_count(value: list[VariantIn] | None) -> list[VariantIn] | None:
+    """An experiment has two to four variants; none is no experiment."""
+    if value and not 2 <= len(value) <= MAX_VARIANTS:
+        raise ValueError(f"give 2 to {MAX_VARIANTS} variants, or none")
+    return value
+
+
+Variants = Annotated[list[VariantIn], AfterValidator(_variant_count)]
+
+
+class VariantPublic(BaseModel):
+    key: str
+    label: str
+    template_da: str | None
+    template_en: str | None
+    reminder_da: str | None
+    reminder_en: str | None
+    stopped_at: datetime | None
 
 
 class _CampaignFields(InputModel):
@@ -117,6 +153,15 @@ class CampaignCreate(_CampaignFields):
     booking_rate_prior: float = Field(default=0.15, gt=0, le=1)
     reinvite_after_days: int = Field(default=90, ge=0, le=3650)
     starts_at: datetime | None = None
+    ends_on: Day | None = Field(
+        default=None, description="The last local day invitations go out; default: no end."
+    )
+    variants: Variants = Field(
+        default_factory=list, description="2-4 invitation texts to compare (docs/experiments.md)."
+    )
+    variant_seed: int | None = Field(
+        default=None, ge=0, le=SEED_MAX, description="Seed of the assignment; default: drawn."
+    )
 
 
 class CampaignUpdate(_CampaignFields):
@@ -141,6 +186,48 @@ class CampaignUpdate(_CampaignFields):
     booking_rate_prior: float | None = Field(default=None, gt=0, le=1)
     reinvite_after_days: int | None = Field(default=None, ge=0, le=3650)
     starts_at: datetime | None = None
+    ends_on: Day | None = None
+    variants: Variants | None = None
+    variant_seed: int | None = Field(default=None, ge=0, le=SEED_MAX)
+
+    @model_validator(mode="after")
+    def _null_only_where_the_row_allows(self) -> CampaignUpdate:
+        # Left out means "unchanged"; an explicit null would reach a NOT NULL column.
+        for name in sorted(self.model_fields_set - _NULLABLE_ON_UPDATE):
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
+
+
+_NULLABLE_ON_UPDATE = frozenset(
+    {"template_da", "template_en", "starts_at", "ends_on", "variant_seed"}
+)
+
+# What may change once a campaign is launched (docs/campaigns.md, "Changing a running campaign").
+RUNNING_FIELDS = ("daily_limit", "ends_on", "blackouts", "template_da", "template_en")
+
+
+class CampaignRunningUpdate(InputModel):
+    """Changes to a launched campaign: its pace, its last day and its invitation texts.
+
+    Fields left out stay as they are; null clears the end date or returns a text to the
+    flow's default invitation. Everything else stays as the campaign was launched with.
+    """
+
+    daily_limit: int | None = Field(default=None, ge=1, le=100_000)
+    ends_on: Day | None = None
+    blackouts: list[BlackoutPeriod] | None = Field(
+        default=None, max_length=MAX_BLACKOUTS, description="The whole new list of blackouts."
+    )
+    template_da: Template | None = None
+    template_en: Template | None = None
+
+    @model_validator(mode="after")
+    def _null_only_where_the_row_allows(self) -> CampaignRunningUpdate:
+        for name in ("daily_limit", "blackouts"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
 
 
 class MunicipalityPublic(BaseModel):
@@ -173,6 +260,7 @@ class CampaignPublic(BaseModel):
     booking_rate_prior: float
     reinvite_after_days: int
     starts_at: datetime | None
+    ends_on: date | None = None
     created_at: datetime
     launched_at: datetime | None
     paused_at: datetime | None
@@ -180,6 +268,8 @@ class CampaignPublic(BaseModel):
     invitations: dict[str, int] = Field(
         default_factory=dict, description="Invitations by status: pending, scheduled, done, …"
     )
+    variants: list[VariantPublic] = Field(default_factory=list)
+    variant_seed: int | None = None
 
 
 class TemplatePublic(BaseModel):
@@ -204,6 +294,18 @@ class SamplePublic(BaseModel):
     segments: int
 
 
+class VariantPreviewPublic(BaseModel):
+    """One variant's invitation as its share of the targeted would get it."""
+
+    key: str
+    label: str
+    templates: list[TemplatePublic]  # priced as if everyone targeted got this variant
+    sample: list[SamplePublic]
+    reminder: dict[str, str] = Field(default_factory=dict, description="Reminder by language.")
+    expected_recipients: float  # targeted / number of variants
+    expected_cost_dkk: float
+
+
 class PreviewPublic(BaseModel):
     """Who a campaign would reach, what it would say, what it would cost."""
 
@@ -225,6 +327,7 @@ class PreviewPublic(BaseModel):
     max_cost_dkk: float = Field(description="The most one campaign's invitations may cost.")
     within_caps: bool = Field(description="False: launch will be refused (see `warnings`).")
     warnings: list[str]
+    variants: list[VariantPreviewPublic] = Field(default_factory=list)
 
 
 class LaunchPublic(BaseModel):
@@ -248,6 +351,26 @@ class ImportForm(InputModel):
         default=None,
         description="Unusual headers: 'Their header=phone,Født=birth_date', or a JSON object.",
     )
+    confirm_phone_changes: bool = Field(
+        default=False,
+        description="Move a person whose CPR number matches to the row's new phone number; "
+        "without it, such rows come back under `to_confirm` and nothing of them changes.",
+    )
+    dry_run: bool = Field(
+        default=False,
+        description="Only read and check the file: report the column mapping, the first rows "
+        "as they would be stored and every rejected row, and store nothing.",
+    )
+
+
+class ColumnUsed(BaseModel):
+    column: str = Field(description="The header as written in the file.")
+    field: str = Field(description="The field it fills; several columns may make up the name.")
+
+
+class ColumnIgnored(BaseModel):
+    column: str
+    note: str | None = Field(default=None, description="Why, for a column recognised as unused.")
 
 
 class ImportPublic(BaseModel):
@@ -255,6 +378,44 @@ class ImportPublic(BaseModel):
     updated: int
     unchanged: int
     rejected: list[dict[str, Any]]
+    to_confirm: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Rows held back for the coordinator to confirm (line and reason).",
+    )
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Rows imported as they are but worth a look (line and reason).",
+    )
+    columns: list[ColumnUsed] = Field(default_factory=list)
+    ignored_columns: list[ColumnIgnored] = Field(default_factory=list)
+
+
+class ImportRowPreview(BaseModel):
+    line: int
+    name: str
+    phone: str = Field(description="E.164, as stored.")
+    birth_date: date | None
+    cpr: bool = Field(description="Whether a CPR number is given; never the number.")
+    municipality: str | None
+    workplace: str | None
+    education: str | None
+    language: str
+
+
+class ImportDryRunPublic(BaseModel):
+    dry_run: bool = True
+    partner: str
+    partner_exists: bool = Field(description="False: the import would create the partner.")
+    columns: list[ColumnUsed]
+    ignored_columns: list[ColumnIgnored]
+    rows: int = Field(description="Data rows read (blank rows skipped).")
+    valid: int
+    new: int = Field(description="Valid rows with a phone number the store does not know yet.")
+    known: int = Field(description="Valid rows with a phone number already in the store.")
+    repeated: int = Field(description="Valid rows repeating a phone number earlier in the file.")
+    first_rows: list[ImportRowPreview]
+    rejected: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
 
 
 def parse_mapping(text: str) -> dict[str, str]:

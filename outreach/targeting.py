@@ -6,6 +6,7 @@ exactly one bucket, tried in `REASONS` order, so the preview's counts add up to 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from store.models import (
     Membership,
     OptOut,
 )
+from store.partners import credited_among
 from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus, DueStatus
 
 # Why a member of the list is not targeted, in the order the buckets are tried.
@@ -55,12 +57,6 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:
         return day.replace(year=day.year - years, day=28)
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Return a person's age in whole years on `day`."""
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - int(before_birthday)
 
 
 def in_age_band(*, campaign: Campaign, send_date: date) -> ColumnElement[bool]:
@@ -137,6 +133,24 @@ def targeted_ids(*, campaign: Campaign, send_date: date, now: datetime) -> Colum
     )
 
 
+def takes_in(*, campaign: Campaign, send_date: date, now: datetime) -> ColumnElement[bool]:
+    """Targeted on `send_date`, or waiting in this campaign's own queue: a member who writes
+    first is taken into the dialogue then (conversation.write_first)."""
+    excluded = exclusions(campaign=campaign, now=now)
+    queued_here = exists().where(
+        col(Invitation.contact_id) == col(Contact.id),
+        col(Invitation.campaign_id) == campaign.id,
+        col(Invitation.status).in_((DueStatus.PENDING, DueStatus.SCHEDULED)),
+    )
+    recently_invited = excluded.pop("recently_invited")
+    return and_(
+        *in_scope(campaign=campaign),
+        in_age_band(campaign=campaign, send_date=send_date),
+        *(~condition for condition in excluded.values()),
+        or_(~recently_invited, queued_here),
+    )
+
+
 def priority_rank(*, campaign: Campaign) -> ColumnElement[int]:
     """0 for the education groups the campaign invites first, else 1."""
     groups = [group for group in campaign.education_priority.split(",") if group]
@@ -145,14 +159,22 @@ def priority_rank(*, campaign: Campaign) -> ColumnElement[int]:
     return case((col(Contact.education).in_(groups), 0), else_=1)
 
 
-def invitation_rows(*, campaign: Campaign, send_date: date, now: datetime) -> Select[Any]:
-    """Select a pending invitation row per targeted contact, numbered in release order."""
+def invitation_rows(
+    *, campaign: Campaign, send_date: date, now: datetime, partner_order: Sequence[int]
+) -> Select[*tuple[Any, ...]]:
+    """Select a pending invitation row per targeted contact, numbered in release order.
+
+    Each row carries the partner the person is credited to (store.partners), the campaign's
+    partners tried in `partner_order` (`partners.campaign_order`).
+    """
+    assert campaign.id is not None
     position = func.row_number().over(order_by=(priority_rank(campaign=campaign), col(Contact.id)))
     return select(
         literal(campaign.id, Integer),
         col(Contact.id),
         position - 1,
         literal(DueStatus.PENDING.value, String),
+        credited_among(contact_id=col(Contact.id), order=partner_order),
     ).where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from scheduler.window import SendWindow
+from core.calendar import SendWindow
 from store.models import Campaign, CampaignBlackout
 
 Blackout = tuple[date, date]  # first and last day, both inclusive

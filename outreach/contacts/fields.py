@@ -11,41 +11,17 @@ import unicodedata
 from datetime import date
 from typing import Literal
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from stdnum.dk import cpr
-from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.exceptions import ValidationError
 
 from store.types import Education
 
 Language = Literal["da", "en"]
 
-DEFAULT_REGION = "DK"
-# Numbers that can receive an SMS; Danish numbers are mostly "fixed line or mobile" in the
-# metadata, since Denmark does not split the two. Toll-free and premium-rate numbers cannot.
-_TEXTABLE = frozenset(
-    {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.FIXED_LINE}
-)
-_MAX_PHONE_TEXT = 40  # phonenumbers refuses longer input anyway; stop before the work
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?")
 _DANISH_DATE = re.compile(r"(\d{1,2})([-./])(\d{1,2})\2(\d{4})")
 _EARLIEST_BIRTH = date(1900, 1, 1)
-
-
-def parse_phone(text: str) -> str | None:
-    """Return the number in E.164 if it is a valid number that can take an SMS, else None."""
-    if not text.strip() or len(text) > _MAX_PHONE_TEXT:
-        return None
-    try:
-        number = phonenumbers.parse(text, DEFAULT_REGION)
-    except NumberParseException:
-        return None
-    # number_type is UNKNOWN for any invalid number, so one lookup settles both "is it a valid
-    # number" and "can it take an SMS"; is_valid_number first would do the same matching twice.
-    if phonenumbers.number_type(number) not in _TEXTABLE:
-        return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
 def parse_birth_date(text: str) -> date | None:
@@ -66,20 +42,6 @@ def parse_birth_date(text: str) -> date | None:
 def is_plausible_birth_date(value: date, *, today: date) -> bool:
     """Say whether someone on a member list can have been born on this date."""
     return _EARLIEST_BIRTH <= value <= today
-
-
-def parse_cpr(text: str) -> str | None:
-    """Return the 10 CPR digits if the format and embedded date are valid, else None.
-
-    The modulus-11 check is deliberately not applied: CPR numbers issued since 2007 need not
-    satisfy it (CPR-kontoret ran out of numbers that do), so it would reject real people.
-    """
-    try:
-        return str(cpr.validate(text))
-    except InvalidChecksum:  # older python-stdnum versions still test modulus 11
-        return str(cpr.compact(text))
-    except (ValidationError, ValueError, IndexError):
-        return None
 
 
 def birth_date_from_cpr(digits: str) -> date | None:

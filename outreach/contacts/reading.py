@@ -9,46 +9,26 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
+from xml.etree import ElementTree
 
 import openpyxl
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedElementTree
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.exceptions import InvalidFileException
 
-CANONICAL_FIELDS: tuple[str, ...] = (
-    "name",
-    "phone",
-    "birth_date",
-    "cpr",
-    "municipality",
-    "workplace",
-    "education",
-    "language",
+from outreach.contacts.headers import (
+    MemberFileError,
+    map_columns,
+    unused_reason,
 )
-
-# Headers recognised per field, in order of preference: with both "Mobil" and "Telefon" in a
-# file, the mobile column wins, because the list is for SMS.
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "name": ("navn", "fulde navn", "fuldt navn", "name", "full name", "medlemsnavn"),
-    "phone": (
-        "mobil", "mobilnummer", "mobilnr", "mobiltelefon", "mobile", "mobile phone",
-        "mobile number", "cell", "telefon", "telefonnummer", "telefonnr", "tlf", "tlf nr",
-        "phone", "phone number",
-    ),
-    "birth_date": ("fødselsdato", "fodselsdato", "født", "birth date", "date of birth", "dob"),
-    "cpr": ("cpr", "cpr-nr.", "cpr-nummer", "cpr number", "personnummer"),
-    "municipality": ("kommune", "bopælskommune", "bopaelskommune", "municipality"),
-    "workplace": ("arbejdsplads", "arbejdsgiver", "workplace", "employer"),
-    "education": ("uddannelse", "uddannelsesniveau", "højeste uddannelse", "education"),
-    "language": ("sprog", "foretrukket sprog", "language", "preferred language"),
-}  # fmt: skip
 
 _CSV_SEPARATORS = (";", ",", "\t")
 _EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -56,8 +36,32 @@ _EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 RawRow = tuple[int, dict[str, str]]
 
 
-class MemberFileError(Exception):
-    """A member file that cannot be read at all; the message says why."""
+# Limits on one member list (docs/campaigns.md): past them the file is refused whole.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # 20 MiB as sent
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an .xlsx unpacked: a zip bomb goes no further
+MAX_ROWS = 200_000  # ten times the largest campaign
+MAX_COLUMNS = 100
+# Excel's own limit (column XFD). openpyxl builds a whole row before `max_col` cuts it, so a
+# crafted row of a million cells (a 132 KB file) would take gigabytes: refused before it reads.
+MAX_CELLS_IN_A_ROW = 16_384
+MAX_CELL_CHARS = 1_000  # a longer cell is a row's rejection (validation has its own limits)
+
+
+class MemberFileTooLargeError(MemberFileError):
+    """A member file over the size limits (413 over the API)."""
+
+
+UNREADABLE = "_unreadable"  # key of a raw row's reason for being unreadable (validation rejects)
+
+
+class _Uncached:
+    """A formula cell saved without its value: what it shows in Excel is not in the file."""
+
+    def __repr__(self) -> str:
+        return "UNCACHED"
+
+
+UNCACHED = _Uncached()
 
 
 @dataclass(frozen=True)
@@ -66,18 +70,37 @@ class MemberFile:
 
     path: Path
     kind: Literal["csv", "xlsx"]
-    columns: Mapping[str, str]  # canonical field -> the header as written in the file
+    columns: Mapping[str, str]  # canonical field -> the header(s) as written, "A + B" if several
     ignored_columns: tuple[str, ...]
     _rows: Callable[[], Iterator[RawRow]] = field(repr=False)
+    used_columns: tuple[tuple[str, str], ...] = ()  # (header, field) in the file's order
+    ignored_notes: Mapping[str, str] = field(default_factory=dict)  # header -> why not used
 
     def __iter__(self) -> Iterator[RawRow]:
         return self._rows()
 
+    def describe(self) -> dict[str, object]:
+        """Say which column became which field and which were ignored (and why, if known)."""
+        return {
+            "columns": [{"column": h, "field": f} for h, f in self.used_columns],
+            "ignored_columns": [
+                {"column": h, "note": self.ignored_notes.get(h)} for h in self.ignored_columns
+            ],
+        }
 
-def read_member_file(path: Path, *, mapping: dict[str, str] | None = None) -> MemberFile:
+
+def read_member_file(path: Path, *, mapping: Mapping[str, str] | None = None) -> MemberFile:
     """Open a member list, match its header to the canonical fields and return its rows."""
     if path.suffix.lower() == ".xls":
         raise MemberFileError("old .xls workbooks are not supported; save the file as .xlsx")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise MemberFileError(f"cannot open the file: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise MemberFileTooLargeError(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; split the list"
+        )
     rows: Callable[[], Iterator[tuple[int, Sequence[object]]]]
     if path.suffix.lower() in _EXCEL_SUFFIXES or _is_zip(path):
         headers, rows = _open_xlsx(path)
@@ -85,68 +108,49 @@ def read_member_file(path: Path, *, mapping: dict[str, str] | None = None) -> Me
     else:
         headers, rows = _open_csv(path)
         kind = "csv"
+    if len(headers) > MAX_COLUMNS:
+        raise MemberFileError(f"the file has more than {MAX_COLUMNS} columns")
     positions = map_columns(headers, mapping=mapping)
-    used = set(positions.values())
+    field_of = {i: name for name, indexes in positions.items() for i in indexes}
+    ignored = tuple(h for i, h in enumerate(headers) if i not in field_of and h.strip())
     return MemberFile(
         path=path,
         kind=kind,
-        columns={name: headers[index] for name, index in positions.items()},
-        ignored_columns=tuple(h for i, h in enumerate(headers) if i not in used and h.strip()),
-        _rows=lambda: _project(rows(), positions),
+        columns={name: " + ".join(headers[i] for i in idx) for name, idx in positions.items()},
+        ignored_columns=ignored,
+        used_columns=tuple((headers[i], field_of[i]) for i in sorted(field_of)),
+        ignored_notes={h: why for h in ignored if (why := unused_reason(h))},
+        _rows=lambda: _project(rows(), positions, headers),
     )
 
 
-def _header_key(text: str) -> str:
-    """Fold a header for matching: case, spaces and punctuation do not matter."""
-    return re.sub(r"[^0-9a-zæøå]", "", unicodedata.normalize("NFKC", text).casefold())
-
-
-_SYNONYM_KEYS = {name: [_header_key(s) for s in words] for name, words in _SYNONYMS.items()}
-
-
-def map_columns(
-    headers: Sequence[str], *, mapping: Mapping[str, str] | None = None
-) -> dict[str, int]:
-    """Return {canonical field: column index}; an explicit mapping overrides the synonyms."""
-    keys = [_header_key(h) for h in headers]
-    positions: dict[str, int] = {}
-    for their_header, name in (mapping or {}).items():
-        if name not in CANONICAL_FIELDS:
-            raise MemberFileError(
-                f"unknown field '{name}' in the mapping; use one of {', '.join(CANONICAL_FIELDS)}"
-            )
-        if name in positions:
-            raise MemberFileError(f"two columns are mapped to '{name}'")
-        if _header_key(their_header) not in keys:
-            raise MemberFileError(f"column '{their_header}' from the mapping is not in the file")
-        positions[name] = keys.index(_header_key(their_header))
-    for name, synonyms in _SYNONYM_KEYS.items():
-        taken = set(positions.values())
-        candidates = (keys.index(s) for s in synonyms if s in keys and keys.index(s) not in taken)
-        if name not in positions and (index := next(candidates, None)) is not None:
-            positions[name] = index
-    if "phone" not in positions:
-        raise MemberFileError(
-            "no phone column found: name it Mobil, Telefon or Phone, or give a mapping"
-        )
-    return positions
-
-
 def _project(
-    rows: Iterator[tuple[int, Sequence[object]]], positions: dict[str, int]
+    rows: Iterator[tuple[int, Sequence[object]]],
+    positions: dict[str, tuple[int, ...]],
+    headers: Sequence[str],
 ) -> Iterator[RawRow]:
     """Keep the mapped cells of each non-blank row as text, keyed by canonical field."""
     for line, cells in rows:
-        texts = {
-            name: _cell_text(cells[i], cpr=name == "cpr") if i < len(cells) else ""
-            for name, i in positions.items()
-        }
-        if any(not _is_blank(cell) for cell in cells):
-            yield line, texts
+        if line > MAX_ROWS + 1:
+            raise MemberFileError(f"the file has more than {MAX_ROWS} rows; split the list")
+        if not any(not _is_blank(cell) for cell in cells):
+            continue
+        texts: dict[str, str] = {}
+        for name, indexes in positions.items():
+            parts = [cells[i] if i < len(cells) else None for i in indexes]
+            if any(part is UNCACHED for part in parts):
+                column = headers[indexes[[p is UNCACHED for p in parts].index(True)]]
+                texts[UNREADABLE] = (
+                    f"the cell in column {column} is a formula saved without its value; "
+                    "open the file in Excel, save it again and upload it"
+                )
+            words = (_cell_text(part, cpr=name == "cpr").strip() for part in parts)
+            texts[name] = " ".join(w for w in words if w)[: MAX_CELL_CHARS + 1]
+        yield line, texts
 
 
 def _is_blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
+    return cell is None or cell is UNCACHED or (isinstance(cell, str) and not cell.strip())
 
 
 def _is_zip(path: Path) -> bool:
@@ -231,25 +235,135 @@ def _open_xlsx(path: Path) -> tuple[list[str], Callable[[], Iterator[tuple[int, 
             for line, cells in enumerate(sheet_rows, start=2):
                 yield line, list(cells)
 
-    return [_cell_text(cell) for cell in first], rows
+    headers = [_cell_text(cell) for cell in first]
+    while headers and not headers[-1].strip():  # read-only sheets pad rows to max_col
+        headers.pop()
+    return headers, rows
 
 
 @contextmanager
 def _sheet_rows(path: Path) -> Iterator[Iterator[tuple[object, ...]]]:
     """Open a workbook read-only and yield its first sheet's rows as tuples of values."""
+    _check_unpacked_size(path)
+    uncached = _check_row_widths(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (DefusedXmlException, ValueError) as error:
+        # openpyxl wraps what the parser refused in a ValueError.
+        refused = isinstance(error, DefusedXmlException) or isinstance(
+            error.__cause__ or error.__context__, DefusedXmlException
+        )
+        message = _ENTITIES if refused else "cannot read the file as an Excel workbook (.xlsx)"
+        raise MemberFileError(message) from None
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
         raise MemberFileError("cannot read the file as an Excel workbook (.xlsx)") from None
     try:
-        yield iter(book.worksheets[0].iter_rows(values_only=True))
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+        part = str(getattr(sheet, "_worksheet_path", "")).lstrip("/")
+        yield _marked(_defused(rows), uncached.get(part, frozenset()))
     finally:
         book.close()
 
 
+_ENTITIES = "the workbook declares XML entities or a DTD, which are refused; save it again"
+
+
+def _defused(rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """Pass the rows on; an entity met while parsing the sheet refuses the file."""
+    try:
+        yield from rows
+    except DefusedXmlException:
+        raise MemberFileError(_ENTITIES) from None
+
+
+def _marked(
+    rows: Iterator[tuple[object, ...]], uncached: frozenset[tuple[int, int]]
+) -> Iterator[tuple[object, ...]]:
+    """Put UNCACHED where a formula has no saved value (openpyxl reads it as an empty cell)."""
+    for number, cells in enumerate(rows, start=1):
+        marks = [column for row, column in uncached if row == number] if uncached else []
+        if marks:
+            changed = list(cells)
+            for column in marks:
+                if column <= len(changed):
+                    changed[column - 1] = UNCACHED
+            cells = tuple(changed)
+        yield cells
+
+
+def _check_row_widths(path: Path) -> dict[str, frozenset[tuple[int, int]]]:
+    """Refuse a sheet with a row wider than Excel allows, streaming its XML (never whole).
+
+    Returns, per sheet part, the (row, column) of each formula saved without its value.
+    """
+    uncached: dict[str, frozenset[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+            for name in sheets:
+                with archive.open(name) as part:
+                    uncached[name] = _widest_row_within(part)
+    except DefusedXmlException:
+        raise MemberFileError(_ENTITIES) from None
+    except (zipfile.BadZipFile, OSError, ElementTree.ParseError):
+        raise MemberFileError("cannot read the file as an Excel workbook (.xlsx)") from None
+    return uncached
+
+
+def _widest_row_within(part: IO[bytes]) -> frozenset[tuple[int, int]]:
+    cells = row = 0
+    uncached: set[tuple[int, int]] = set()
+    for event, element in DefusedElementTree.iterparse(part, events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if event == "start" and tag == "row":
+            cells = 0
+            row = int(element.get("r") or row + 1)
+        elif event == "end" and tag == "c":
+            cells += 1
+            if _is_uncached_formula(element):
+                uncached.add((row, _column_of(element.get("r"), default=cells)))
+            element.clear()
+            if cells > MAX_CELLS_IN_A_ROW:
+                raise MemberFileTooLargeError(
+                    f"a row of the workbook has more than {MAX_CELLS_IN_A_ROW:,} cells"
+                )
+        elif event == "end" and tag == "row":
+            element.clear()
+    return frozenset(uncached)
+
+
+def _is_uncached_formula(cell: ElementTree.Element) -> bool:
+    """Tell a formula cell (<f>) that holds no saved value (<v>), as openpyxl writes them."""
+    tags = {child.tag.rsplit("}", 1)[-1]: child for child in cell}
+    return "f" in tags and (tags.get("v") is None or not (tags["v"].text or "").strip())
+
+
+def _column_of(reference: str | None, *, default: int) -> int:
+    """Return the column number of a cell reference such as "C7"."""
+    if not reference:
+        return default
+    try:
+        return int(column_index_from_string(coordinate_from_string(reference)[0]))
+    except ValueError:
+        return default
+
+
+def _check_unpacked_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise MemberFileError("cannot read the file as an Excel workbook (.xlsx)") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise MemberFileTooLargeError(
+            f"the workbook unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MiB"
+        )
+
+
 def _cell_text(value: object, *, cpr: bool = False) -> str:
     """Turn a cell value into the text a CSV export of the same sheet would hold."""
-    if value is None:
+    if value is None or value is UNCACHED:
         return ""
     if isinstance(value, datetime):
         return value.date().isoformat()

@@ -6,28 +6,32 @@ that is never repeated, nor any cell that looks like one.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from stdnum.dk import cpr as stdnum_cpr
+from stdnum.exceptions import ValidationError
+
+from bot.sms import septets, to_gsm
+from core.cpr import CPR_WITHHELD, contains_cpr, normalise, parse_cpr, redact_cpr
+from core.phone import parse_phone
+from core.pseudonyms import Pseudonymizer
 from outreach.contacts.fields import (
     Language,
     birth_date_from_cpr,
     is_plausible_birth_date,
     parse_birth_date,
-    parse_cpr,
     parse_education,
     parse_language,
-    parse_phone,
 )
-from outreach.municipalities import MunicipalityRef, resolve_municipality
-from outreach.pseudonyms import Pseudonymizer
+from outreach.contacts.reading import UNREADABLE
+from store.municipalities import MunicipalityRef, resolve_municipality
 from store.types import Education
 
 _MAX_TEXT = 200  # Contact.name and Contact.workplace
 _MAX_QUOTE = 40
-_CPR_SHAPED = re.compile(r"\d{6}[- ]?\d{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class MemberRow:
     workplace: str | None = None
     education: Education | None = None
     language: Language | None = None
+    warnings: tuple[str, ...] = ()  # imported as it is, but worth a look (e.g. the SMS alphabet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +67,22 @@ def validate_row(
     *, line: int, raw: Mapping[str, str], pseudonymizer: Pseudonymizer, today: date
 ) -> MemberRow | RejectedRow:
     """Check and normalise one row of a member file."""
+    if unreadable := raw.get(UNREADABLE):
+        return RejectedRow(line=line, reason=unreadable)
+    unprintable = next((name for name, value in raw.items() if _has_control(value)), None)
+    if unprintable is not None:
+        # A NUL byte would break the insert on PostgreSQL; none of these belongs in a name.
+        return RejectedRow(
+            line=line, reason=f"{unprintable} holds a control character (such as NUL)"
+        )
     try:
         phone = _phone(raw.get("phone", ""))
         cpr_digits = _cpr(raw.get("cpr", ""))
+        name = _text(raw.get("name", ""), label="name")
         return MemberRow(
             line=line,
             phone=phone,
-            name=_text(raw.get("name", ""), label="name"),
+            name=name,
             birth_date=_birth_date(raw.get("birth_date", ""), cpr_digits=cpr_digits, today=today),
             cpr_hash=pseudonymizer.cpr_hash(cpr_digits) if cpr_digits else None,
             cpr_encrypted=pseudonymizer.encrypt_cpr(cpr_digits) if cpr_digits else None,
@@ -76,16 +90,22 @@ def validate_row(
             workplace=_text(raw.get("workplace", ""), label="workplace"),
             education=parse_education(raw.get("education", "")),
             language=_language(raw.get("language", "")),
+            warnings=_name_warnings(name),
         )
     except _RowError as rejection:
         return RejectedRow(line=line, reason=str(rejection))
 
 
+def _has_control(value: str) -> bool:
+    """Tell whether a cell holds a control character other than tab and line breaks."""
+    return any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value)
+
+
 def _quote(value: str) -> str:
     """Quote a cell for a reason: shortened, and withheld if it looks like a CPR number."""
     value = " ".join(value.split())
-    if any(parse_cpr(match) for match in _CPR_SHAPED.findall(value)):
-        return "(withheld: looks like a CPR number)"
+    if contains_cpr(value):
+        return CPR_WITHHELD
     if len(value) > _MAX_QUOTE:
         value = value[: _MAX_QUOTE - 1] + "…"
     return f"'{value}'"
@@ -103,10 +123,27 @@ def _phone(text: str) -> str:
 def _cpr(text: str) -> str | None:
     if not text.strip():
         return None
-    digits = parse_cpr(text)
-    if digits is None:
-        raise _RowError("CPR number fails the check")
-    return digits
+    compact = "".join(c for c in normalise(text) if c not in " .-/\u2013\u2010")
+    if compact.isdecimal() and len(compact) == 9:
+        compact = "0" + compact  # a number cell lost the leading zero: 0101701234 as 101701234
+    digits = parse_cpr(compact)
+    if digits is not None:
+        return digits
+    raise _RowError(_cpr_problem(compact))
+
+
+def _cpr_problem(compact: str) -> str:
+    """Say what is wrong with a CPR number without repeating it (at most its day and month)."""
+    if not (compact.isascii() and compact.isdecimal() and len(compact) == 10):
+        return "the CPR number is not 10 digits (write it as DDMMYY-XXXX)"
+    day, month = int(compact[:2]), int(compact[2:4])
+    if not 1 <= month <= 12:
+        return f"the CPR number has a month that does not exist ({month:02d})"
+    try:
+        stdnum_cpr.get_birth_date(compact)
+    except (ValueError, ValidationError):
+        return f"the CPR number has a date that does not exist ({day:02d}.{month:02d})"
+    return "CPR number holds a birth date in the future or before 1900"
 
 
 def _birth_date(text: str, *, cpr_digits: str | None, today: date) -> date | None:
@@ -123,6 +160,19 @@ def _birth_date(text: str, *, cpr_digits: str | None, today: date) -> date | Non
     if from_cpr is not None and from_cpr != written:
         raise _RowError(f"birth date {_quote(text)} does not match the CPR number")
     return written
+
+
+def _name_warnings(name: str | None) -> tuple[str, ...]:
+    """Warn of a first name outside the SMS alphabet (GSM-7): the SMS cannot write it as is."""
+    first = name.split()[0] if name else ""
+    if not first or septets(first) is not None:
+        return ()
+    folded = to_gsm(first)
+    shown = f"'{folded}'" if folded else "without the name"
+    return (
+        f"the first name {_quote(first)} has letters outside the SMS alphabet (GSM-7); "
+        f"an SMS greets {shown}",
+    )
 
 
 def _municipality(text: str) -> MunicipalityRef | None:
@@ -144,7 +194,7 @@ def _language(text: str) -> Language | None:
 
 
 def _text(text: str, *, label: str) -> str | None:
-    cleaned = " ".join(text.split())
+    cleaned = " ".join(redact_cpr(text).split())
     if len(cleaned) > _MAX_TEXT:
         raise _RowError(f"{label} is longer than {_MAX_TEXT} characters")
     return cleaned or None

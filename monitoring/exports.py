@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
+from monitoring.experiment_schemas import ExperimentReport
 from monitoring.schemas import FunnelReport, ReportScope, TablesReport
 
 Row = Sequence[str | int | float | None]
@@ -57,6 +59,7 @@ def csv_filename(kind: str, scope: ReportScope) -> str:
         kind,
         scope.municipality or "all",
         f"campaign{scope.campaign}" if scope.campaign is not None else None,
+        _slug(scope.partner) if scope.partner else None,
         scope.channel,
         scope.period_from,
         scope.period_to,
@@ -64,10 +67,42 @@ def csv_filename(kind: str, scope: ReportScope) -> str:
     return "_".join(str(part) for part in parts if part is not None) + ".csv"
 
 
+def _slug(name: str) -> str:
+    """Return a name as ASCII letters and digits joined by "-", e.g. "FOA-Kobenhavn"."""
+    plain = name.translate(_DANISH).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[A-Za-z0-9]+", plain)) or "partner"
+
+
+_DANISH = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "Ae", "Ø": "O", "Å": "Aa"})
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Return the value with a text that a spreadsheet would run as a formula quoted by "'"."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _write(header: Sequence[str], rows: Iterable[Row]) -> str:
     """Write rows as CSV text; None becomes an empty value."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerows(
+        ["" if value is None else spreadsheet_safe(value) for value in row] for row in rows
+    )
     return buffer.getvalue()
+
+
+def experiment_csv(report: ExperimentReport) -> str:
+    """Return an experiment's readout as rows of variant, measure and value."""
+    rows: list[Row] = []
+    for arm in report.arms:
+        values = arm.model_dump(exclude={"key", "label", "stopped_at"})
+        rows += [(arm.key, name, value) for name, value in values.items()]
+    for c in report.comparisons:
+        vs = f"{c.variant}-{c.reference}"
+        rows += [(vs, "difference", c.difference), (vs, "low", c.low), (vs, "high", c.high)]
+    rows += [("", "verdict", report.verdict), ("", "sentence_da", report.sentence_da)]
+    return _write(("variant", "measure", "value"), rows)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.calendar import COPENHAGEN
+
 CHANNEL = re.compile(r"[a-z0-9_-]{1,16}")
 # Dates outside this range are refused: nobody was recruited before, and far dates overflow
 # the conversion between local days and UTC moments.
@@ -44,7 +46,7 @@ class ReportFilter:
     municipality_code: str | None = None  # the official three-digit code
     period_from: date | None = None  # first day, included
     period_to: date | None = None  # last day, included
-    tz: ZoneInfo = field(default=ZoneInfo("Europe/Copenhagen"), compare=False)
+    tz: ZoneInfo = field(default=COPENHAGEN, compare=False)
 
     def __post_init__(self) -> None:
         if self.channel is not None and not CHANNEL.fullmatch(self.channel):
@@ -59,11 +61,6 @@ class ReportFilter:
     def is_empty(self) -> bool:
         """Tell whether the filter restricts nothing."""
         return self == ReportFilter()
-
-    @property
-    def restricts_campaigns(self) -> bool:
-        """Tell whether the filter picks campaigns by partner or municipality."""
-        return self.partner_id is not None or self.municipality_code is not None
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
         """Return the period as UTC moments: from the first local midnight, before the last."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitoring.filters import FilterError
-from outreach.municipalities import resolve_municipality
+from store.municipalities import resolve_municipality
 
 MAX_GOAL = 1_000_000
 

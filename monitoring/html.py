@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
+from core.calendar import local as to_local
 from monitoring.funnel import FUNNEL_STEPS, Funnel
 from monitoring.suppression import HIDDEN, suppress, suppress_count, suppress_part
 from monitoring.tables import AGE_BANDS, EDUCATION_GROUPS, EvaluationTables
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 _MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
@@ -84,7 +83,7 @@ def _scope(tables: EvaluationTables) -> str:
 
 def _danish_time(moment: datetime) -> str:
     """Format a moment as Copenhagen wall-clock time, the Danish way."""
-    local = moment.astimezone(COPENHAGEN)
+    local = to_local(moment)
     return f"{local.day}. {_MONTHS[local.month - 1]} {local.year} kl. {local:%H.%M}"
 
 

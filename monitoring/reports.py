@@ -29,7 +29,7 @@ from monitoring.tables import (
     evaluation_tables_by_municipality,
 )
 from monitoring.timing import Median, Timing, compute_timing
-from outreach.municipalities import resolve_municipality
+from store.municipalities import resolve_municipality
 
 TOTAL = "total"
 

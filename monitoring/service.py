@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from api.errors import InvalidInputError, NotFoundError
+from core.errors import InvalidInputError, NotFoundError
 from monitoring import repository
 from monitoring.filters import FilterError, ReportFilter
-from outreach.municipalities import resolve_municipality
+from store.municipalities import resolve_municipality
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,7 +1,9 @@
 """A citizen's rights through the API: /api/v1/citizens/{public_id}/export and its erasure.
 
 Coordinators only. A key limited to a municipality sees the citizens who live there or are in
-one of its campaigns; any other citizen does not exist for it (404).
+one of its campaigns; any other citizen does not exist for it (404). Of a citizen another
+municipality also holds, it exports and erases only what it processed (privacy.scope); a
+national key acts on the whole person.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from fastapi import Depends, Request
 
 from api.deps import CoordinatorDep, ServicesDep, SessionDep
 from api.routing import secured_router
-from outreach.pseudonyms import Pseudonymizer
-from privacy import service
+from core.pseudonyms import Pseudonymizer
+from privacy import erasing, service
 from privacy.erasure import purge_freed_space
 from privacy.schemas import CitizenExport, ErasurePublic, PublicId
+from store import audit
 
 log = structlog.get_logger(__name__)
 router = secured_router(prefix="/citizens", tags=["citizens"])
@@ -46,9 +49,10 @@ def export_citizen(
     return service.export_citizen(
         session=session,
         contact=contact,
-        actor=service.actor_of(principal),
+        actor=audit.actor_of(principal),
         now=services.clock.now(),
         detail=EXPORT_PATH,
+        municipality_id=principal.municipality_id,
     )
 
 
@@ -64,18 +68,20 @@ def erase_citizen(
 
     The monitoring record of a health check stays, cut loose from the person, so the evaluation's
     tables still add up. The number stays on the suppression list as a keyed hash: a re-imported
-    list never invites the person again.
+    list never invites the person again. A municipality's key erases only its own part of a
+    citizen another municipality holds (`held_elsewhere` in the answer).
     """
     contact = service.find_citizen(
         session=session, public_id=public_id, municipality_id=principal.municipality_id
     )
-    result = service.erase_citizen(
+    result = erasing.erase_citizen(
         session=session,
         contact=contact,
         phone=None,
         pseudonymizer=pseudonymizer,
-        actor=service.actor_of(principal),
+        actor=audit.actor_of(principal),
         now=services.clock.now(),
+        municipality_id=principal.municipality_id,
     )
     # The erasure is this request's whole unit of work; it is committed here so that SQLite's
     # log can then be emptied of the deleted rows' old pages.

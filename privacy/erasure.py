@@ -25,6 +25,7 @@ from store.models import (
     ContactChannel,
     Conversation,
     FollowUp,
+    InboxItem,
     Invitation,
     LinkCode,
     Membership,
@@ -59,12 +60,14 @@ class _Subject:
         return cls(
             contacts=ids,
             addresses=addresses,
-            bookings=_ids(session, select(col(Booking.id)).where(col(Booking.contact_id).in_(ids))),
-            conversations=_ids(
+            bookings=ids_of(
+                session, select(col(Booking.id)).where(col(Booking.contact_id).in_(ids))
+            ),
+            conversations=ids_of(
                 session, select(col(Conversation.id)).where(col(Conversation.contact_id).in_(ids))
             ),
-            messages=_ids(session, select(col(Message.id)).where(or_(said, notices))),
-            staff_notices=len(_ids(session, select(col(Message.id)).where(notices))),
+            messages=ids_of(session, select(col(Message.id)).where(or_(said, notices))),
+            staff_notices=len(ids_of(session, select(col(Message.id)).where(notices))),
         )
 
 
@@ -91,6 +94,16 @@ def _steps(s: _Subject) -> list[tuple[str, type[Any], ColumnElement[bool]]]:
             ),
         ),
         ("invitations", Invitation, col(Invitation.contact_id).in_(ids)),
+        (
+            "inbox_items",
+            InboxItem,
+            or_(
+                col(InboxItem.contact_id).in_(ids),
+                col(InboxItem.address).in_(s.addresses),  # wrote first, before on any list
+                col(InboxItem.conversation_id).in_(conversations),
+                col(InboxItem.booking_id).in_(bookings),
+            ),
+        ),
         ("messages", Message, col(Message.id).in_(s.messages)),
         ("bookings", Booking, col(Booking.id).in_(bookings)),
         ("conversations", Conversation, col(Conversation.id).in_(conversations)),
@@ -110,18 +123,20 @@ def erase_rows(
     subject = _Subject.load(session, contacts, addresses)
     counts = {"monitoring_records_delinked": _delink(session, contacts, subject.bookings)}
     for name, model, condition in _steps(subject):
-        counts[name] = _delete(session, model, condition)
+        counts[name] = delete_where(session, model, condition)
     # Staff notices are messages too; they are counted once, under their own name.
     counts["messages"] -= subject.staff_notices
     counts["staff_notices"] = subject.staff_notices
     return counts
 
 
-def _ids(session: Session, statement: Any) -> list[int]:
+def ids_of(session: Session, statement: Any) -> list[int]:
+    """Run a select of ids; return them, nulls left out."""
     return [i for i in session.scalars(statement) if i is not None]
 
 
-def _delete(session: Session, model: type[Any], condition: Any) -> int:
+def delete_where(session: Session, model: type[Any], condition: Any) -> int:
+    """Delete the rows of a model that meet the condition; return how many."""
     result = session.execute(
         delete(model).where(condition).execution_options(synchronize_session=False)
     )
@@ -140,7 +155,7 @@ def _callbacks(message_ids: Sequence[int], addresses: Sequence[str]) -> Any:
 def _delink(session: Session, contacts: Sequence[Contact], booking_ids: Sequence[int]) -> int:
     """Cut the monitoring records loose from the citizens: no booking, a key nobody can link."""
     keys = [c.public_id for c in contacts]
-    records = _ids(
+    records = ids_of(
         session,
         select(col(MonitoringRecord.id)).where(
             or_(
@@ -149,13 +164,18 @@ def _delink(session: Session, contacts: Sequence[Contact], booking_ids: Sequence
             )
         ),
     )
-    for record_id in records:
+    return delink(session, records)
+
+
+def delink(session: Session, record_ids: Sequence[int]) -> int:
+    """Give these monitoring records no booking and a fresh random key; return how many."""
+    for record_id in record_ids:
         session.execute(
             update(MonitoringRecord)
             .where(col(MonitoringRecord.id) == record_id)
             .values(booking_id=None, citizen_key=random_citizen_key())
         )
-    return len(records)
+    return len(record_ids)
 
 
 def random_citizen_key() -> str:
@@ -190,11 +210,17 @@ def purge_freed_space(engine: Engine) -> None:
 def sweep_unlinked(*, session: Session, before: datetime) -> tuple[dict[str, int], list[str]]:
     """Delete old rows that name no contact but may name a person; return counts and numbers.
 
-    That is messages from numbers on no list, notices to staff, raw delivery reports, and opt-outs
-    from numbers on no list: the numbers of those come back, to be kept as suppression keys.
+    That is messages from numbers on no list, notices to staff, raw delivery reports, opt-outs
+    from numbers on no list (their numbers come back, to be kept as suppression keys), and inbox
+    items about a number on no list that wrote first.
     """
     stale_messages = and_(col(Message.contact_id).is_(None), col(Message.created_at) < before)
     stale_opt_outs = and_(col(OptOut.contact_id).is_(None), col(OptOut.created_at) < before)
+    stale_items = and_(
+        col(InboxItem.contact_id).is_(None),
+        col(InboxItem.address).is_not(None),
+        col(InboxItem.created_at) < before,
+    )
     numbers = sorted(
         set(
             session.scalars(
@@ -209,8 +235,9 @@ def sweep_unlinked(*, session: Session, before: datetime) -> tuple[dict[str, int
         col(ProviderCallback.message_id).in_(select(col(Message.id)).where(stale_messages)),
     )
     counts = {
-        "provider_callbacks": _delete(session, ProviderCallback, old_reports),
-        "messages": _delete(session, Message, stale_messages),
-        "opt_outs": _delete(session, OptOut, stale_opt_outs),
+        "provider_callbacks": delete_where(session, ProviderCallback, old_reports),
+        "messages": delete_where(session, Message, stale_messages),
+        "opt_outs": delete_where(session, OptOut, stale_opt_outs),
+        "inbox_items": delete_where(session, InboxItem, stale_items),
     }
     return counts, [n for n in numbers if n.startswith("+")]

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from store.audit import CONTACT
 from store.models import (
     ApiKey,
     AuditEvent,
@@ -34,7 +35,6 @@ from store.models import (
 )
 from store.types import BookingStatus, DueStatus
 
-CONTACT = "contact"  # AuditEvent.subject_type of an entry about one citizen
 BOOKING = "booking"
 
 
@@ -75,44 +75,6 @@ def belongs_to(*, session: Session, contact: Contact, municipality_id: int) -> b
         ),
     )
     return bool(session.scalar(select(in_campaign)))
-
-
-# ---------------------------------------------------------------- the audit log
-
-
-def add_reads(
-    *,
-    session: Session,
-    actor: str,
-    action: str,
-    contact_ids: Sequence[int],
-    now: datetime,
-    detail: str,
-) -> None:
-    """Write one audit entry per citizen whose personal data was shown."""
-    if not contact_ids:
-        return
-    rows = [
-        {
-            "at": now,
-            "actor": actor,
-            "action": action,
-            "subject_type": CONTACT,
-            "subject_id": contact_id,
-            "detail": detail,
-        }
-        for contact_id in contact_ids
-    ]
-    session.execute(insert(AuditEvent), rows)
-
-
-def add_event(
-    *, session: Session, actor: str, action: str, subject_type: str, now: datetime, detail: str
-) -> None:
-    """Write one audit entry about no particular row (an erasure, a retention run)."""
-    session.add(
-        AuditEvent(at=now, actor=actor, action=action, subject_type=subject_type, detail=detail)
-    )
 
 
 def about(*, contact_ids: Sequence[int], booking_ids: Sequence[int]) -> ColumnElement[bool]:
@@ -198,9 +160,14 @@ def is_opted_out(*, session: Session, contact_ids: Sequence[int], addresses: Seq
 
 
 def bookings_ahead(
-    *, session: Session, contact_ids: Sequence[int], now: datetime
+    *,
+    session: Session,
+    contact_ids: Sequence[int],
+    now: datetime,
+    booking_ids: Sequence[int] | None = None,
 ) -> Sequence[tuple[Slot, Location, StaffMember]]:
-    """Return the slots these citizens hold from now on, with where and with whom."""
+    """Return the slots these citizens hold from now on (of these bookings), where, with whom."""
+    only = true() if booking_ids is None else col(Booking.id).in_(booking_ids)
     rows = session.execute(
         select(Slot, Location, StaffMember)
         .join(Booking, col(Booking.slot_id) == col(Slot.id))
@@ -210,6 +177,7 @@ def bookings_ahead(
             col(Booking.contact_id).in_(contact_ids),
             col(Booking.status) == BookingStatus.BOOKED,
             col(Slot.starts_at) >= now,
+            only,
         )
     ).all()
     return [(slot, location, staff) for slot, location, staff in rows]

@@ -16,11 +16,12 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from outreach.pseudonyms import Pseudonymizer
+from core.calendar import COPENHAGEN
+from core.pseudonyms import Pseudonymizer
 from privacy import repository
+from privacy.erasing import ErasureReason, describe, erase_citizen
 from privacy.erasure import purge_freed_space, sweep_unlinked
-from privacy.service import ErasureReason, describe, erase_citizen
-from scheduler.window import COPENHAGEN
+from store import audit
 from store.db import unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -56,7 +57,7 @@ def run_retention(
     )
     with unit_of_work(engine) as session:
         unlinked = _sweep(session=session, before=cutoff, pseudonymizer=pseudonymizer, now=now)
-        repository.add_event(
+        audit.add_event(
             session=session,
             actor=ACTOR,
             action="retention.run",

@@ -89,6 +89,22 @@ class MessagePart(BaseModel):
     conversation_id: int | None
 
 
+class InboxItemPart(BaseModel):
+    time: datetime
+    kind: str
+    status: str
+    text: str = Field(description="What caused it: the citizen's words, or the notice's text.")
+    handled_at: datetime | None
+    note: str | None = Field(description="What the person who handled it wrote.")
+
+
+class WaitlistPart(BaseModel):
+    joined: datetime
+    until: datetime
+    status: str
+    offers: int
+
+
 class StaffNoticePart(BaseModel):
     time: datetime
     staff_member: str
@@ -169,6 +185,10 @@ class CitizenExport(BaseModel):
     staff_notices: list[StaffNoticePart] = Field(
         description="What staff were told about the citizen (bookings, callbacks)."
     )
+    inbox_items: list[InboxItemPart] = Field(
+        description="Items in the staff's inbox about the citizen (callbacks, questions)."
+    )
+    waitlist: list[WaitlistPart] = Field(description="Places on a waitlist for a free time.")
     bookings: list[BookingPart]
     follow_ups: list[FollowUpPart]
     monitoring_records: list[MonitoringPart]
@@ -181,3 +201,8 @@ class ErasurePublic(BaseModel):
     erased: bool
     deleted: dict[str, int] = Field(description="Rows deleted, by kind.")
     suppressed: bool = Field(description="The number stays on the suppression list (hashed).")
+    held_elsewhere: bool = Field(
+        default=False,
+        description="Another municipality also holds the citizen: only this municipality's part "
+        "was erased, and the contact stays for the other (a national key erases the whole person).",
+    )

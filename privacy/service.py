@@ -1,4 +1,4 @@
-"""A citizen's rights: see what is held (export), have it erased; and the log of every read.
+"""A citizen's rights: see what is held (export), and the log of every read (erasure: erasing).
 
 Services never commit: the caller's unit of work holds the export's audit entry, or the whole
 erasure, in one transaction.
@@ -7,18 +7,14 @@ erasure, in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Session
 
-from api.errors import NotFoundError
-from api.keys import Principal
-from booking import bookings
-from outreach.pseudonyms import Pseudonymizer
+from core.calendar import local
+from core.errors import NotFoundError
 from privacy import holdings, repository
-from privacy.erasure import erase_rows
 from privacy.schemas import (
     AccessEntry,
     Actor,
@@ -27,16 +23,18 @@ from privacy.schemas import (
     CitizenExport,
     ContactPart,
     ConversationPart,
-    ErasurePublic,
     FollowUpPart,
+    InboxItemPart,
     InvitationPart,
     MembershipPart,
     MessagePart,
     MonitoringPart,
     OptOutPart,
     StaffNoticePart,
+    WaitlistPart,
 )
-from scheduler.window import COPENHAGEN
+from store import audit
+from store.audit import KEY_ACTOR
 from store.models import (
     ApiKey,
     AuditEvent,
@@ -50,44 +48,7 @@ from store.models import (
 )
 from store.types import Direction
 
-CLI_ACTOR = "cli"
-READ = "citizen.read"  # personal data shown in an API answer
 EXPORT = "citizen.export"
-ERASE = "citizen.erase"
-_KEY_ACTOR = "api_key:"
-# To staff when an erased citizen held a slot: the slot is free, and the notice names nobody.
-ERASED_BOOKING = (
-    "Aflyst: {when}, {where}. Borgeren har bedt om at få sine oplysninger slettet, "
-    "så tiden er ledig igen."
-)
-
-
-class ErasureReason(StrEnum):
-    REQUEST = "request"  # the citizen asked
-    RETENTION = "retention"  # past the retention period
-
-
-def actor_of(principal: Principal) -> str:
-    """Name an API key as the audit log does."""
-    return f"{_KEY_ACTOR}{principal.key_id}"
-
-
-def record_reads(
-    *, session: Session, actor: str, contact_ids: Iterable[int | None], now: datetime, detail: str
-) -> None:
-    """Log that these citizens' personal data was shown to `actor`; `detail` names the endpoint."""
-    ids = sorted({i for i in contact_ids if i is not None})
-    repository.add_reads(
-        session=session, actor=actor, action=READ, contact_ids=ids, now=now, detail=detail
-    )
-
-
-def record_reads_by_ref(
-    *, session: Session, actor: str, public_ids: Iterable[str], now: datetime, detail: str
-) -> None:
-    """Log reads of the citizens with these pseudonyms."""
-    ids = repository.contact_ids_by_ref(session=session, public_ids=public_ids)
-    record_reads(session=session, actor=actor, contact_ids=ids, now=now, detail=detail)
 
 
 def find_citizen(*, session: Session, public_id: str, municipality_id: int | None) -> Contact:
@@ -106,11 +67,21 @@ def find_citizen(*, session: Session, public_id: str, municipality_id: int | Non
 
 
 def export_citizen(
-    *, session: Session, contact: Contact, actor: str, now: datetime, detail: str
+    *,
+    session: Session,
+    contact: Contact,
+    actor: str,
+    now: datetime,
+    detail: str,
+    municipality_id: int | None = None,
 ) -> CitizenExport:
-    """Log the export, then return everything held about the citizen, that entry included."""
+    """Log the export, then return everything held about the citizen, that entry included.
+
+    With a municipality, only what it processed (privacy.scope): the contact, its opt-outs and
+    linked chats, and of the rest only that municipality's rows and audit entries.
+    """
     assert contact.id is not None
-    repository.add_reads(
+    audit.add_reads(
         session=session,
         actor=actor,
         action=EXPORT,
@@ -119,9 +90,11 @@ def export_citizen(
         detail=detail,
     )
     session.flush()
-    held = holdings.load(session=session, contact=contact)
+    held = holdings.load(session=session, contact=contact, municipality_id=municipality_id)
     booking_ids = [row.booking.id for row in held.bookings if row.booking.id is not None]
     entries = repository.access_log(session=session, contact_id=contact.id, booking_ids=booking_ids)
+    if municipality_id is not None:
+        entries = _not_by_others(session, entries, municipality_id)
     return CitizenExport(
         generated_at=_local(now),
         contact=_contact(contact, held.municipality),
@@ -141,6 +114,26 @@ def export_citizen(
             StaffNoticePart(time=_local(m.created_at), staff_member=staff, kind=m.kind, text=m.text)
             for m, staff in held.staff_notices
         ],
+        inbox_items=[
+            InboxItemPart(
+                time=_local(item.created_at),
+                kind=item.kind,
+                status=item.status,
+                text=item.text,
+                handled_at=_local(item.handled_at) if item.handled_at else None,
+                note=item.note,
+            )
+            for item in held.inbox_items
+        ],
+        waitlist=[
+            WaitlistPart(
+                joined=_local(entry.created_at),
+                until=_local(entry.expires_at),
+                status=entry.status,
+                offers=entry.offers,
+            )
+            for entry in held.waitlist
+        ],
         bookings=[_booking(row) for row in held.bookings],
         follow_ups=[_follow_up(f) for f in held.follow_ups],
         monitoring_records=[_monitoring(r) for r in held.monitoring_records],
@@ -149,11 +142,11 @@ def export_citizen(
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(COPENHAGEN)
+    return local(moment)
 
 
 def _maybe(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(COPENHAGEN) if moment else None
+    return local(moment) if moment else None
 
 
 def cpr_held(contact: Contact) -> str:
@@ -283,11 +276,30 @@ def _monitoring(record: MonitoringRecord) -> MonitoringPart:
     )
 
 
+def _key_id(entry: AuditEvent) -> int | None:
+    suffix = entry.actor.removeprefix(KEY_ACTOR)
+    return int(suffix) if entry.actor != suffix and suffix.isdigit() else None
+
+
+def _not_by_others(
+    session: Session, entries: Sequence[AuditEvent], municipality_id: int
+) -> list[AuditEvent]:
+    """Leave out the entries made by keys limited to another municipality."""
+    key_ids = [i for i in map(_key_id, entries) if i is not None]
+    keys = repository.api_keys(session=session, key_ids=key_ids)
+    others = {
+        key_id
+        for key_id, (key, _) in keys.items()
+        if key.municipality_id is not None and key.municipality_id != municipality_id
+    }
+    return [e for e in entries if _key_id(e) not in others]
+
+
 def _access_log(session: Session, entries: Sequence[AuditEvent]) -> list[AccessEntry]:
     key_ids = [
-        int(e.actor.removeprefix(_KEY_ACTOR))
+        int(e.actor.removeprefix(KEY_ACTOR))
         for e in entries
-        if e.actor.startswith(_KEY_ACTOR) and e.actor.removeprefix(_KEY_ACTOR).isdigit()
+        if e.actor.startswith(KEY_ACTOR) and e.actor.removeprefix(KEY_ACTOR).isdigit()
     ]
     keys = repository.api_keys(session=session, key_ids=key_ids)
     return [
@@ -304,7 +316,7 @@ def _access_log(session: Session, entries: Sequence[AuditEvent]) -> list[AccessE
 
 
 def _actor(actor: str, keys: dict[int, tuple[ApiKey, str | None]]) -> Actor:
-    suffix = actor.removeprefix(_KEY_ACTOR)
+    suffix = actor.removeprefix(KEY_ACTOR)
     if actor == suffix or not suffix.isdigit():
         return Actor(kind=actor)
     found = keys.get(int(suffix))
@@ -318,71 +330,3 @@ def _actor(actor: str, keys: dict[int, tuple[ApiKey, str | None]]) -> Actor:
         name=key.name or None,
         municipality=municipality or "all",
     )
-
-
-# ---------------------------------------------------------------- erasure
-
-
-def erase_citizen(
-    *,
-    session: Session,
-    contact: Contact | None,
-    phone: str | None,
-    pseudonymizer: Pseudonymizer,
-    actor: str,
-    now: datetime,
-    reason: ErasureReason = ErasureReason.REQUEST,
-) -> ErasurePublic:
-    """Hard-delete everything about a citizen (or a number never on a list) in one transaction.
-
-    Erased on request, the number stays on the suppression list as a keyed hash; erased after the
-    retention period, only if the person had opted out. Either way a re-imported list never
-    texts someone who said STOP.
-    """
-    contacts = [contact] if contact is not None else []
-    ids = [c.id for c in contacts if c.id is not None]
-    phones = sorted({*(c.phone for c in contacts), *([phone] if phone else [])})
-    addresses = sorted({*phones, *repository.addresses(session=session, contacts=contacts)})
-    opted_out = repository.is_opted_out(session=session, contact_ids=ids, addresses=addresses)
-    _tell_staff_of_bookings_ahead(session=session, contact_ids=ids, now=now)
-    counts = erase_rows(session=session, contacts=contacts, addresses=addresses)
-    suppress = reason is ErasureReason.REQUEST or opted_out
-    if suppress:
-        key_reason = "erased_on_request" if reason is ErasureReason.REQUEST else "opted_out"
-        for number in phones:
-            repository.suppress(
-                session=session,
-                key=pseudonymizer.suppression_key(number),
-                reason=key_reason,
-                now=now,
-            )
-    erased = any(counts.values())
-    repository.add_event(
-        session=session,
-        actor=actor,
-        action=ERASE,
-        subject_type="citizen",
-        now=now,
-        detail=f"{reason.value}: {describe(counts)}",
-    )
-    return ErasurePublic(erased=erased, deleted=counts, suppressed=suppress)
-
-
-def _tell_staff_of_bookings_ahead(
-    *, session: Session, contact_ids: Sequence[int], now: datetime
-) -> None:
-    """Tell staff that a conversation they were to hold is off, without saying with whom."""
-    for slot, location, staff in repository.bookings_ahead(
-        session=session, contact_ids=contact_ids, now=now
-    ):
-        when = slot.starts_at.astimezone(COPENHAGEN)
-        text = ERASED_BOOKING.format(when=f"{when:%d.%m.%Y kl. %H.%M}", where=location.name)
-        bookings.notify_staff(
-            session=session, staff=staff, kind="staff_cancellation", text=text, now=now
-        )
-
-
-def describe(counts: dict[str, int]) -> str:
-    """Say what was deleted, e.g. "1 contacts, 12 messages"; counts only, nothing personal."""
-    done = [f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items() if count]
-    return ", ".join(done) or "nothing held"

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from outreach.pseudonyms import Pseudonymizer
+from core.pseudonyms import Pseudonymizer
 from privacy import repository
 
 SOURCE = "suppression"  # OptOut.source of an opt-out the suppression list put back

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
@@ -10,12 +11,34 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.errors import ForbiddenError, NotAuthenticatedError
-from api.keys import Principal, Role, authenticate
 from api.ratelimit import ApiRateLimiter
-from bot.service import Dialogue
-from scheduler.clock import Clock
-from scheduler.window import SendWindow
+from bot.flow import Flow
+from bot.types import Event
+from core.calendar import SendWindow
+from core.clock import Clock
+from core.errors import ForbiddenError, NotAuthenticatedError
+from core.principal import Principal, Role
+from store.keys import authenticate
+from store.models import Conversation
+
+
+class DialoguePort(Protocol):
+    """The dialogue as endpoints see it (`conversation.service.Dialogue` is the one there is)."""
+
+    @property
+    def window(self) -> SendWindow: ...
+
+    @property
+    def flow(self) -> Flow: ...
+
+    @property
+    def telegram_bot(self) -> str: ...
+
+    def tell(
+        self, *, session: Session, conversation: Conversation, event: Event, now: datetime
+    ) -> None:
+        """Let a conversation's dialogue answer a staff-side event."""
+        ...
 
 
 class Services(Protocol):
@@ -24,7 +47,9 @@ class Services(Protocol):
     engine: Engine
     clock: Clock
     window: SendWindow
-    dialogue: Dialogue
+
+    @property
+    def dialogue(self) -> DialoguePort: ...
 
 
 def get_services(request: Request) -> Services:
@@ -58,19 +83,22 @@ def get_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Identify the caller by the bearer key, within the rate limits; an evaluator only reads."""
+    """Identify the caller by the bearer key, within the rate limits; an evaluator only reads.
+
+    A valid key draws only on its own bucket, whatever address it comes from: one office's
+    bad keys never lock out its good ones. Requests without a valid key draw on their address's.
+    """
     limiter: ApiRateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     address = request.client.host if request.client else "unknown"
-    if limiter is not None:
-        limiter.check_address(address)
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        if limiter is not None:
-            limiter.keyless(address)
-        raise NotAuthenticatedError("an API key is needed: Authorization: Bearer <key>")
-    principal = authenticate(session=session, plain=credentials.credentials)
+    principal = None
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        principal = authenticate(session=session, plain=credentials.credentials)
     if principal is None:
         if limiter is not None:
+            limiter.check_address(address)
             limiter.keyless(address)
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise NotAuthenticatedError("an API key is needed: Authorization: Bearer <key>")
         raise NotAuthenticatedError("the API key is unknown or revoked")
     if limiter is not None:
         limiter.take_for_key(principal.key_id)

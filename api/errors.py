@@ -1,4 +1,4 @@
-"""One error tree, rendered by one handler: expected conditions are 4xx JSON, never 500."""
+"""Render the one error tree (`core.errors`) as JSON: expected conditions are 4xx, never 500."""
 
 from __future__ import annotations
 
@@ -8,43 +8,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.errors import AppError
+
 log = structlog.get_logger(__name__)
-
-
-class AppError(Exception):
-    """An expected condition with a message for the caller."""
-
-    status_code = 400
-    code = "bad_request"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotAuthenticatedError(AppError):
-    status_code = 401
-    code = "not_authenticated"
-
-
-class ForbiddenError(AppError):
-    status_code = 403
-    code = "forbidden"
-
-
-class NotFoundError(AppError):
-    status_code = 404
-    code = "not_found"
-
-
-class ConflictError(AppError):
-    status_code = 409
-    code = "conflict"
-
-
-class InvalidInputError(AppError):
-    status_code = 422
-    code = "invalid_input"
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:

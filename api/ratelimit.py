@@ -2,10 +2,17 @@
 
 Each bucket holds a minute's worth of requests and refills continuously, so a caller may burst
 up to the limit and then goes on at the limit's pace. A request with a valid key draws on its
-key's bucket. A request without one (no key, an unknown or a revoked key) draws on its client
-address's bucket; once that is empty, the address is refused before any key is looked up, so
-keys cannot be guessed faster than the limit. Webhooks do not pass through here: providers
-retry, and their requests are checked by signature instead.
+key's bucket only, whatever address it comes from. A request without one (no key, an unknown or
+a revoked key) draws on its client address's bucket; once that is empty, such requests from the
+address get 429 instead of 401. The key is looked up first (one indexed hash lookup): a key is
+256 random bits, so the limit is there to slow floods, not to make guessing any harder.
+
+The client address is the TCP peer's unless `RECRUITBOT_TRUSTED_PROXIES` names the reverse
+proxies whose `X-Forwarded-For` uvicorn may believe (off by default: recruitbot.cli.worker).
+
+`SignInThrottle` limits failed console sign-ins per address and per target (the key's prefix).
+Webhooks do not pass through here: providers retry, and their requests are checked by
+signature instead.
 
 The buckets live in the process. `recruitbot serve` runs one process, so the limits hold as
 set; behind several processes or replicas each keeps its own buckets and a caller gets up to N
@@ -20,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from api.errors import AppError
+from core.errors import AppError
 
 MAX_BUCKETS = 10_000  # addresses and keys remembered; full (idle) buckets are dropped first
 
@@ -142,3 +149,28 @@ class ApiRateLimiter:
                 f"try again in {wait} seconds",
                 retry_after=wait,
             )
+
+
+@dataclass
+class SignInThrottle:
+    """Failed sign-ins, per client address and per target; both are checked before a try."""
+
+    addresses: TokenBuckets
+    targets: TokenBuckets
+
+    @classmethod
+    def per_minute(cls, *, failures: int, clock: Callable[[], float]) -> SignInThrottle:
+        return cls(
+            addresses=TokenBuckets(per_minute=failures, clock=clock),
+            targets=TokenBuckets(per_minute=failures, clock=clock),
+        )
+
+    def wait(self, *, address: str, target: str) -> int | None:
+        """Return the seconds to wait before this address may try this target, or None."""
+        waits = [w for w in (self.addresses.wait(address), self.targets.wait(target)) if w]
+        return max(waits) if waits else None
+
+    def failed(self, *, address: str, target: str) -> None:
+        """Count a failed try against the address and the target."""
+        self.addresses.take(address)
+        self.targets.take(target)

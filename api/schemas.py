@@ -86,6 +86,7 @@ _MEANING = {
     403: "The key's role may not do this.",
     404: "No such object, or it belongs to another municipality than the key's.",
     409: "The request conflicts with the current state.",
+    413: "The upload is over a documented size limit.",
     422: "A parameter or field is invalid; `details` names it.",
     429: "Too many requests from this key, or without a valid key from this address.",
     500: "An unexpected error on the server's side.",

@@ -21,11 +21,13 @@ from api.deps import (
     ServicesDep,
     SessionDep,
 )
-from api.keys import Role
 from booking.access import Scope, scope_for
 from console import sessions
 from console.routing import ConsoleError, FormExpiredError, SignInRequiredError
 from console.sessions import ConsoleUser
+from core.errors import AppError
+from core.principal import Role
+from inbox import service
 
 COOKIE = "recruitbot_console"
 CSRF_FIELD = "csrf"
@@ -57,7 +59,19 @@ def current_user(request: Request, session: DbDep, services: ServicesDep) -> Con
     if user is None:
         raise SignInRequiredError(_here(request))
     request.state.console_user = user
+    request.state.inbox_open = _inbox_open(session, user)
     return user
+
+
+def _inbox_open(session: Session, user: ConsoleUser) -> int | None:
+    """Count the user's open inbox items for the menu; None for a role without an inbox."""
+    if user.role not in STAFF_ROLES:
+        return None
+    try:
+        scope = scope_for(session=session, principal=user.principal)
+    except AppError:
+        return None  # a staff key of no staff member: its pages say so
+    return service.open_count(session=session, scope=scope)
 
 
 UserDep = Annotated[ConsoleUser, Depends(current_user)]

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request, Response
 from starlette.datastructures import FormData
 
 from api.deps import ServicesDep
+from api.ratelimit import SignInThrottle
 from console import sessions
 from console.auth import COOKIE, CSRF_FIELD, DbDep, check_csrf
 from console.routing import console_router, see_other, sign_in_url
@@ -22,6 +23,9 @@ router = console_router()
 SIGN_IN_COOKIE = "recruitbot_console_sign_in"
 NextParam = Annotated[str | None, Query(alias="next", max_length=500)]
 UNKNOWN_KEY = "Nøglen kendes ikke eller er trukket tilbage. Tjek, at du har kopieret hele nøglen."
+# Too many wrong keys from this address, or for this key: "Too many tries. Wait … seconds."
+TOO_MANY = "For mange forsøg med en forkert nøgle. Vent {wait} sekunder, og prøv igen."
+KEY_PREFIX_LENGTH = 12  # a key's stored prefix (store.keys): the target a guess aims at
 
 
 def safe_next(value: object) -> str | None:
@@ -105,10 +109,21 @@ def sign_in(request: Request, form: RawFormDep, session: DbDep, services: Servic
         message = "Siden var for gammel. Prøv igen."
         return _sign_in_page(request, next_path=next_path, error=message, status_code=403)
     key = form.get("key")
-    started = sessions.sign_in(
-        session=session, key=key if isinstance(key, str) else "", now=services.clock.now()
-    )
+    plain = key.strip() if isinstance(key, str) else ""
+    throttle: SignInThrottle | None = getattr(request.app.state, "sign_in_throttle", None)
+    address = request.client.host if request.client else "unknown"
+    target = plain[:KEY_PREFIX_LENGTH]
+    wait = throttle.wait(address=address, target=target) if throttle else None
+    if wait is not None:
+        response = _sign_in_page(
+            request, next_path=next_path, error=TOO_MANY.format(wait=wait), status_code=429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    started = sessions.sign_in(session=session, key=plain, now=services.clock.now())
     if started is None:
+        if throttle is not None:
+            throttle.failed(address=address, target=target)
         return _sign_in_page(request, next_path=next_path, error=UNKNOWN_KEY, status_code=401)
     user, token = started
     response = see_other(next_path or home_of(user))

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from api.deps import ServicesDep
+from booking import closures
 from booking import repository as bookings
 from booking.access import audit_bookings_shown
 from console import calendar, labels
@@ -19,7 +20,7 @@ from console.auth import DbDep, StaffScopeDep, StaffUser
 from console.formatting import local
 from console.routing import console_router
 from console.templating import page
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
 from store.types import BookingStatus
 
 router = console_router()
@@ -48,7 +49,10 @@ def slots_page(
     views = bookings.slot_views(
         session=session, scope=scope, after=after, before=before, limit=MAX_SLOTS_A_WEEK
     )
-    shown = calendar.week_calendar(monday=monday, views=views)
+    closed = closures.closed_among(
+        session=session, slot_ids=[view.slot.id for view in views if view.slot.id is not None]
+    )
+    shown = calendar.week_calendar(monday=monday, views=views, closed=closed)
     this_week = calendar.iso_week(calendar.week_start(None, today=today))
     return page(
         request, "slots.html", active="slots", calendar=shown, this_week=this_week, today=today

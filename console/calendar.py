@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from booking.repository import SlotView
 from console.formatting import local
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
 
 WORKDAYS = 5
 
@@ -24,6 +24,7 @@ class CalendarSlot:
     location: str
     staff: str
     booking_id: int | None
+    closed: bool = False  # in a closed period (absence, a location shut): not free
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,15 @@ def bounds(monday: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(monday + timedelta(days=7), time(0), COPENHAGEN)
 
 
-def week_calendar(*, monday: date, views: Sequence[SlotView]) -> WeekCalendar:
-    """Lay out a week's slots; Saturday and Sunday appear only if a slot falls on them."""
-    slots = [_slot(view) for view in views]
+def week_calendar(
+    *, monday: date, views: Sequence[SlotView], closed: Collection[int] = ()
+) -> WeekCalendar:
+    """Lay out a week's slots; Saturday and Sunday appear only if a slot falls on them.
+
+    `closed` are the ids of slots in closed time: shown as closed, counted as neither free nor
+    booked unless someone still holds them.
+    """
+    slots = [_slot(view, closed=closed) for view in views]
     weekend = any(local(slot.starts_at).weekday() >= WORKDAYS for slot in slots)
     days = tuple(monday + timedelta(days=n) for n in range(7 if weekend else WORKDAYS))
     cells: defaultdict[tuple[str, date], list[CalendarSlot]] = defaultdict(list)
@@ -85,10 +92,11 @@ def week_calendar(*, monday: date, views: Sequence[SlotView]) -> WeekCalendar:
     times = sorted({at for at, _ in cells})
     rows = tuple((at, tuple(tuple(cells.get((at, day), ())) for day in days)) for at in times)
     booked = sum(1 for slot in slots if slot.booking_id is not None)
-    return WeekCalendar(monday, days, rows, free=len(slots) - booked, booked=booked)
+    free = sum(1 for slot in slots if slot.booking_id is None and not slot.closed)
+    return WeekCalendar(monday, days, rows, free=free, booked=booked)
 
 
-def _slot(view: SlotView) -> CalendarSlot:
+def _slot(view: SlotView, *, closed: Collection[int]) -> CalendarSlot:
     slot = view.slot
     assert slot.id is not None
     return CalendarSlot(
@@ -98,4 +106,5 @@ def _slot(view: SlotView) -> CalendarSlot:
         location=view.location.name,
         staff=view.staff.name,
         booking_id=view.booking.id if view.booking else None,
+        closed=slot.id in closed,
     )

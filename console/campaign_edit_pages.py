@@ -25,6 +25,7 @@ from outreach.endpoints import CampaignServicesDep
 from outreach.errors import CampaignInputError
 from outreach.preview import preview, warnings
 from outreach.templates import template_problems
+from store.audit import actor_of
 from store.models import Campaign
 from store.types import CampaignStatus, Education
 
@@ -204,6 +205,8 @@ def preview_page(
             flow=extra.flow,
             telegram_bot=extra.telegram_bot,
             caps=extra.caps,
+            actor=actor_of(user.principal),
+            where="console campaign preview",
         )
     except CampaignInputError as error:
         return page(

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from outreach.municipalities import resolve_municipality
+from core.calendar import COPENHAGEN
 from outreach.schemas import CampaignCreate, CampaignPublic, CampaignUpdate
 from outreach.templates import template_problems
-from scheduler.window import COPENHAGEN
+from store.municipalities import resolve_municipality
 
 M = TypeVar("M", CampaignCreate, CampaignUpdate)
 N = TypeVar("N", CampaignCreate, CampaignUpdate)

@@ -19,7 +19,9 @@ from console.reports import campaign_funnel
 from console.routing import NotConfirmedError, console_router, see_other
 from console.sessions import ConsoleUser
 from console.templating import PREFIX, page
-from outreach import campaign_setup, campaigns
+from monitoring.experiment import experiment_report
+from monitoring.experiment_schemas import ExperimentReport
+from outreach import assignment, campaign_setup, campaigns
 from outreach.endpoints import CampaignServicesDep
 from store.models import Campaign
 from store.types import CampaignStatus
@@ -31,9 +33,9 @@ DoneParam = Annotated[str | None, Query(alias="done", max_length=20)]
 # What each status lets a coordinator do next, in the order the buttons show.
 ACTIONS = {
     CampaignStatus.DRAFT: ("edit", "preview"),
-    CampaignStatus.SCHEDULED: ("pause", "cancel"),
-    CampaignStatus.RUNNING: ("pause", "cancel"),
-    CampaignStatus.PAUSED: ("resume", "cancel"),
+    CampaignStatus.SCHEDULED: ("change", "pause", "cancel"),
+    CampaignStatus.RUNNING: ("change", "pause", "cancel"),
+    CampaignStatus.PAUSED: ("change", "resume", "cancel"),
     CampaignStatus.COMPLETED: (),
     CampaignStatus.CANCELLED: (),
 }
@@ -88,7 +90,16 @@ def campaign_page(
         report=campaign_funnel(session=session, user=user, services=services, campaign=campaign),
         actions=ACTIONS[CampaignStatus(campaign.status)],
         done=labels.DONE.get(done or ""),
+        experiment=_experiment(session=session, campaign=campaign),
     )
+
+
+def _experiment(*, session: Session, campaign: Campaign) -> ExperimentReport | None:
+    """Return the readout of a launched experiment; None for a draft or a single invitation."""
+    if campaign.launched_at is None or campaign.variant_seed is None:
+        return None
+    assert campaign.id is not None
+    return experiment_report(session=session, campaign_id=campaign.id)
 
 
 @router.post("/campaigns/{campaign_id}/launch")
@@ -112,6 +123,25 @@ def launch(
         telegram_bot=extra.telegram_bot,
     )
     return see_other(campaign_path(campaign.id, "launched"))
+
+
+@router.post("/campaigns/{campaign_id}/variants/{key}/stop")
+def stop_variant(
+    campaign_id: CampaignId,
+    key: Annotated[str, Path(pattern=r"^[A-Da-d]$")],
+    user: CoordinatorUser,
+    form: FormDep,
+    session: DbDep,
+    services: ServicesDep,
+) -> Response:
+    """Stop one invitation of an experiment: its invitations not yet sent go to the others."""
+    campaign = visible(session, user, campaign_id)
+    if form.get("confirm") != "yes":
+        raise NotConfirmedError(
+            f"Sæt kryds i »Ja, stop variant {key.upper()}« for at stoppe den. Intet er ændret."
+        )
+    assignment.stop_variant(session=session, campaign=campaign, key=key, now=services.clock.now())
+    return see_other(campaign_path(campaign.id, "variant_stopped"))
 
 
 @router.post("/campaigns/{campaign_id}/pause")

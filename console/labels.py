@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.keys import Role
+from core.principal import Role
 from monitoring.html import STEP_LABELS
 from monitoring.tables import AGE_BANDS, EDUCATION_GROUPS
 
@@ -68,7 +68,14 @@ DONE = {
     "sendevinduet.",
     "paused": "Kampagnen er sat på pause. Samtaler, der er i gang, fortsætter.",
     "resumed": "Kampagnen er genoptaget.",
+    "changed": "Ændringerne er gemt og gælder fra næste udsendelse.",
+    "unchanged": "Intet er ændret: du gemte de samme værdier.",
+    "blackouts": "Dagene uden udsendelse er gemt.",
+    "slots": "Tiderne er oprettet.",
     "cancelled": "Kampagnen er stoppet. Invitationer, der ikke var sendt, er annulleret.",
+    "variant_stopped": "Varianten er stoppet. Invitationer, der ikke var sendt, får nu de "
+    "andre varianter.",
     "outcome": "Udfaldet er gemt.",
+    "outcome_corrected": "Udfaldet er rettet. Rettelsen og begrundelsen står i loggen.",
     "booking_cancelled": "Tiden er aflyst. Borgeren har fået besked og tilbud om en ny tid.",
 }

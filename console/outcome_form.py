@@ -19,8 +19,10 @@ from booking.outcomes import (
     Outcome,
     one_month_after,
 )
+from store.models import MonitoringRecord
 
-FIELDS = ("attended", "waiting_days", "follow_up_date", "referrals_non_municipal")
+FIELDS = ("attended", "waiting_days", "follow_up_date", "referrals_non_municipal", "reason")
+REASON_NEEDED = "Skriv kort, hvorfor udfaldet rettes (højst 200 tegn, ingen CPR-numre)."
 
 
 @dataclass
@@ -42,6 +44,30 @@ def read(form: FormData) -> OutcomeForm:
         values[name] = value.strip() if isinstance(value, str) else ""
     for name in ("referrals_municipal", "gp_advice", "further_course"):
         values[name] = [v for v in form.getlist(name) if isinstance(v, str)]
+    return OutcomeForm(values=values)
+
+
+def recorded(*, attended: bool, record: MonitoringRecord | None) -> OutcomeForm:
+    """Return the form filled in with the outcome as recorded, to correct it."""
+    values: dict[str, str | list[str]] = {
+        "attended": "yes" if attended else "no",
+        "waiting_days": "",
+        "follow_up_date": "",
+        "referrals_non_municipal": "",
+        "reason": "",
+        "referrals_municipal": [],
+        "gp_advice": [],
+        "further_course": [],
+    }
+    if record is not None:
+        values["referrals_municipal"] = [c for c in record.referrals_municipal.split(",") if c]
+        others = [o for o in record.referrals_non_municipal.split(",") if o]
+        values["referrals_non_municipal"] = "\n".join(others)
+        values["waiting_days"] = str(record.waiting_days) if record.waiting_days is not None else ""
+        values["gp_advice"] = ["1"] if record.gp_advice else []
+        values["further_course"] = ["1"] if record.further_course else []
+        if record.follow_up_date:
+            values["follow_up_date"] = record.follow_up_date.isoformat()
     return OutcomeForm(values=values)
 
 

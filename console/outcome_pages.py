@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api.deps import Services, ServicesDep
 from api.schemas import DB_INT_MAX
-from booking import changes, follow_ups, offers, outcomes
+from booking import changes, corrections, follow_ups, offers, outcomes
 from booking import repository as bookings
 from booking.access import Scope, audit
 from booking.outcomes import InvalidOutcomeError
@@ -25,7 +25,8 @@ from console.formatting import local
 from console.outcome_form import OutcomeForm
 from console.routing import NotConfirmedError, console_router, see_other
 from console.templating import PREFIX, page
-from privacy.service import record_reads
+from core.errors import InvalidInputError
+from store.audit import record_reads
 from store.types import BookingStatus
 
 router = console_router()
@@ -60,6 +61,15 @@ def _booking_page(
     conversation_day = local(slot.starts_at).date()
     today = local(now).date()
     booked = booking.status == BookingStatus.BOOKED
+    correctable = (
+        booking.status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+        and now <= slot.starts_at + corrections.CORRECTION_PERIOD
+    )
+    record = repository.record_of_booking(session=session, booking_id=booking.id)
+    if filled is None and correctable:
+        filled = outcome_form.recorded(
+            attended=booking.status == BookingStatus.ATTENDED, record=record
+        )
     first, last = outcome_form.follow_up_range(conversation_day=conversation_day, today=today)
     return page(
         request,
@@ -68,9 +78,11 @@ def _booking_page(
         active="bookings",
         view=view,
         recordable=booked and slot.starts_at <= now,
+        correctable=correctable,
+        correction_days=corrections.CORRECTION_PERIOD.days,
         cancellable=booked and slot.starts_at > now,
         offers=offers.list_offers(session=session, municipality_id=view.location.municipality_id),
-        record=repository.record_of_booking(session=session, booking_id=booking.id),
+        record=record,
         follow_up=follow_ups.for_booking(session=session, booking_id=booking.id),
         values=filled.values if filled else {},
         errors=filled.errors if filled else {},
@@ -131,6 +143,7 @@ def record_outcome(
                 booking_id=booking_id,
                 outcome=outcome,
                 now=services.clock.now(),
+                actor=scope.actor,
             )
     except InvalidOutcomeError as refused:
         conversation_day = local(view.slot.starts_at).date()
@@ -140,7 +153,6 @@ def record_outcome(
         )
         filled.add(refused.field, message)
         return again()
-    _audit(session, scope, services, "booking.outcome", booking_id)
     return see_other(f"{PREFIX}/bookings/{booking_id}?done=outcome")
 
 
@@ -166,3 +178,49 @@ def cancel_booking(
     )
     _audit(session, scope, services, "booking.cancel", booking_id)
     return see_other(f"{PREFIX}/bookings/{booking_id}?done=booking_cancelled")
+
+
+@router.post("/bookings/{booking_id}/outcome/correction")
+def correct_outcome(
+    request: Request,
+    booking_id: BookingId,
+    user: StaffUser,
+    form: FormDep,
+    scope: StaffScopeDep,
+    session: DbDep,
+    services: ServicesDep,
+) -> Response:
+    """Correct a recorded outcome with a reason; refusals are shown beside their field."""
+    view = bookings.booking_view(session=session, scope=scope, booking_id=booking_id, lock=True)
+    filled = outcome_form.read(form)
+    outcome = outcome_form.to_outcome(filled)
+    reason = filled.values["reason"]
+
+    def again() -> Response:
+        return _booking_page(request, session=session, services=services, view=view, filled=filled)
+
+    if outcome is None:
+        return again()
+    try:
+        with session.begin_nested():
+            corrections.correct_outcome(
+                session=session,
+                window=services.window,
+                booking_id=booking_id,
+                outcome=outcome,
+                reason=str(reason),
+                now=services.clock.now(),
+                actor=scope.actor,
+            )
+    except InvalidOutcomeError as refused:
+        conversation_day = local(view.slot.starts_at).date()
+        today = local(services.clock.now()).date()
+        message = outcome_form.refusal(
+            refused.field, conversation_day=conversation_day, today=today
+        )
+        filled.add(refused.field, message)
+        return again()
+    except InvalidInputError:
+        filled.add("reason", outcome_form.REASON_NEEDED)
+        return again()
+    return see_other(f"{PREFIX}/bookings/{booking_id}?done=outcome_corrected")

@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from api.deps import ServicesDep
+from console import repository
 from console.auth import DbDep, EvaluatorUser
 from console.reports import Filters, funnel_view, read_filters, resolved
 from console.routing import console_router, see_other
@@ -41,6 +42,12 @@ def _filter_context(session: Session, user: ConsoleUser, filters: Filters) -> di
     return {
         "filters": filters,
         "campaigns": _campaign_choices(session, user),
+        "partners": [
+            partner.name
+            for partner in repository.partners(
+                session=session, municipality_id=user.principal.municipality_id
+            )
+        ],
         "national": user.principal.municipality_id is None,
     }
 

@@ -26,10 +26,10 @@ from monitoring.reports import funnel_report
 from monitoring.schemas import FunnelReport
 from monitoring.service import ReportQuery, resolve_filter
 from monitoring.suppression import HIDDEN
-from outreach.municipalities import resolve_municipality
 from store.models import Campaign
+from store.municipalities import resolve_municipality
 
-FILTER_FIELDS = ("campaign", "from", "to", "municipality", "goal")
+FILTER_FIELDS = ("campaign", "partner", "from", "to", "municipality", "goal")
 
 
 def campaign_funnel(
@@ -60,7 +60,7 @@ class Filters:
 
 def read_filters(params: Mapping[str, str]) -> Filters:
     """Read the filter form; each problem is named beside its field."""
-    filters = Filters(values={name: params.get(name, "").strip()[:80] for name in FILTER_FIELDS})
+    filters = Filters(values={name: params.get(name, "").strip()[:120] for name in FILTER_FIELDS})
     values = filters.values
     campaign = None
     if values["campaign"]:
@@ -77,6 +77,7 @@ def read_filters(params: Mapping[str, str]) -> Filters:
     if not filters.errors:
         filters.query = ReportQuery(
             campaign=campaign,
+            partner=values["partner"] or None,  # the members credited to it (store.partners)
             municipality=values["municipality"] or None,
             period_from=first,
             period_to=last,

@@ -9,11 +9,17 @@ from fastapi.responses import FileResponse
 
 from console import (
     auth_pages,
+    blackout_pages,
     booking_pages,
+    campaign_change_pages,
     campaign_edit_pages,
     campaign_pages,
+    closure_pages,
+    import_pages,
+    inbox_pages,
     outcome_pages,
     report_pages,
+    slot_pages,
 )
 from console.routing import PageNotFoundError, console_router, error_page
 from console.templating import HERE, PREFIX
@@ -27,9 +33,15 @@ for pages in (
     auth_pages,
     campaign_edit_pages,
     campaign_pages,
+    campaign_change_pages,
+    blackout_pages,
     report_pages,
+    slot_pages,
     booking_pages,
     outcome_pages,
+    inbox_pages,
+    closure_pages,
+    import_pages,
 ):
     router.include_router(pages.router)
 

@@ -18,8 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from api.errors import AppError
 from console.templating import PREFIX, SECURITY_HEADERS, page
+from core.errors import AppError
 
 log = structlog.get_logger(__name__)
 

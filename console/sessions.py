@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 import structlog
 from sqlmodel import Session
 
-from api.keys import Principal, Role, authenticate, hash_key
 from console import repository
+from core.principal import Principal, Role, hash_key
+from store.keys import authenticate
 
 log = structlog.get_logger(__name__)
 

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import COORDINATOR_ROLES, EVALUATOR_ROLES, STAFF_ROLES
-from api.keys import Role
 from console import formatting, labels
 from console.sessions import ConsoleUser
+from core.principal import Role
 
 PREFIX = "/console"
 HERE = Path(__file__).parent
@@ -46,7 +46,9 @@ NAV = (
     NavItem("campaigns", "Kampagner", f"{PREFIX}/campaigns", COORDINATOR_ROLES),
     NavItem("funnel", "Rekruttering", f"{PREFIX}/funnel", EVALUATOR_ROLES),
     NavItem("bookings", "Bookinger", f"{PREFIX}/bookings", STAFF_ROLES),
+    NavItem("inbox", "Indbakke", f"{PREFIX}/inbox", STAFF_ROLES),
     NavItem("slots", "Tider", f"{PREFIX}/slots", STAFF_ROLES),
+    NavItem("closures", "Fravær", f"{PREFIX}/closures", STAFF_ROLES),
     NavItem("tables", "Evaluering", f"{PREFIX}/tables", EVALUATOR_ROLES),
 )
 
@@ -96,7 +98,13 @@ def page(
     response = templates.TemplateResponse(
         request,
         template,
-        {"user": user, "nav": nav_for(user), "active": active, **context},
+        {
+            "user": user,
+            "nav": nav_for(user),
+            "active": active,
+            "inbox_open": getattr(request.state, "inbox_open", None),
+            **context,
+        },
         status_code=status_code,
         headers=SECURITY_HEADERS,
     )

@@ -11,30 +11,34 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 from urllib.parse import parse_qsl
 
-import phonenumbers
 import structlog
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from pydantic import SecretStr
+from sqlalchemy.exc import OperationalError
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from api.deps import Services
-from api.errors import AppError, ForbiddenError
 from channels.twilio import STATUS_CALLBACK_PATH, ErrorKind, classify, describe
-from store.db import unit_of_work
+from conversation.intake import receive_text
+from conversation.service import Dialogue
+from core.errors import AppError, ForbiddenError
+from core.phone import parse_sender
+from delivery.reports import DeliveryReport, record_delivery
+from store.db import is_lock_timeout, unit_of_work
 from store.types import MessageStatus
-from webhooks.delivery import DeliveryReport, record_delivery
-from webhooks.inbound import receive_text
 
 log = structlog.get_logger(__name__)
 
 CHANNEL = "twilio"
 SMS_PATH = "/webhooks/twilio/sms"
 STATUS_PATH = STATUS_CALLBACK_PATH
-DEFAULT_REGION = "DK"
 _SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _ERROR_CODE = re.compile(r"[0-9]{1,9}")
 _MAX_BODY = 64 * 1024  # an SMS form is a few kB; anything larger is not Twilio
+# How long an inbound SMS waits for SQLite's write lock: well inside Twilio's 15 s.
+WEBHOOK_BUSY_TIMEOUT_MS = 3_000
+BUSY_RETRY_AFTER = 5  # seconds
 
 # Twilio's message statuses onto ours; a status not listed is kept raw and applied to nothing.
 STATUS_MAP: dict[str, MessageStatus] = {
@@ -69,8 +73,21 @@ class TwilioWebhookSettings(Protocol):
     def public_base_url(self) -> str | None: ...
 
 
+class ReplySender(Protocol):
+    """Sends what is queued to one address now (`delivery.sender.Replies`)."""
+
+    def __call__(self, *, address: str) -> object: ...
+
+
 class WebhookServices(Services, Protocol):
-    """The runtime, as these webhooks use it."""
+    """The runtime, as these webhooks use it: the dialogue itself, which runs on inbound text,
+    and the sender of its answers."""
+
+    @property
+    def dialogue(self) -> Dialogue: ...
+
+    @property
+    def replies(self) -> ReplySender: ...
 
     @property
     def settings(self) -> TwilioWebhookSettings: ...
@@ -161,13 +178,10 @@ def signed_form(path: str) -> Callable[[Request, WebhookServices], Awaitable[Twi
 
 def e164(raw: str) -> str:
     """Normalise a sender's number to E.164, or refuse it."""
-    try:
-        number = phonenumbers.parse(raw, DEFAULT_REGION)
-    except phonenumbers.NumberParseException as error:
-        raise BadWebhookError("From is not a phone number") from error
-    if not phonenumbers.is_possible_number(number):
+    number = parse_sender(raw)
+    if number is None:
         raise BadWebhookError("From is not a phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def message_sid(form: TwilioForm) -> str:
@@ -229,26 +243,48 @@ router = APIRouter(tags=["webhooks"], responses=_REFUSALS)
     response_class=Response,
     summary="Inbound SMS from Twilio",
     openapi_extra=_documented("MessageSid", "From", "Body", "To", "AccountSid"),
-    responses={200: {"content": {"text/xml": {}}, "description": "Empty TwiML"}},
+    responses={
+        200: {"content": {"text/xml": {}}, "description": "Empty TwiML"},
+        503: {"description": "The store is busy: nothing was kept, Twilio sends it again"},
+    },
 )
 def inbound_sms(
-    form: Annotated[TwilioForm, Depends(signed_form(SMS_PATH))], services: WebhookServicesDep
+    form: Annotated[TwilioForm, Depends(signed_form(SMS_PATH))],
+    services: WebhookServicesDep,
+    background: BackgroundTasks,
 ) -> Response:
-    """Take one SMS from a citizen, once per MessageSid, and run the dialogue on it."""
+    """Take one SMS from a citizen, once per MessageSid, and run the dialogue on it.
+
+    The answer is committed to the outbox with the inbound message, and sent right after the
+    response to Twilio, from this process: the citizen does not wait for the next tick.
+
+    Twilio waits 15 s for an answer. A SQLite file another process holds (or, on PostgreSQL, a
+    lock another transaction holds) is waited on for `WEBHOOK_BUSY_TIMEOUT_MS` only; then the
+    answer is 503 with Retry-After, nothing is stored (the transaction is rolled back), and
+    Twilio's retry brings the same MessageSid again.
+    """
     sid = message_sid(form)
     address = e164(form.required("From"))
     text = form.first("Body") or ""
-    with unit_of_work(services.engine) as session:
-        result = receive_text(
-            session=session,
-            dialogue=services.dialogue,
-            channel=CHANNEL,
-            address=address,
-            text=text,
-            provider_id=sid,
-            now=services.clock.now(),
-        )
+    try:
+        with unit_of_work(services.engine, busy_timeout_ms=WEBHOOK_BUSY_TIMEOUT_MS) as session:
+            result = receive_text(
+                session=session,
+                dialogue=services.dialogue,
+                channel=CHANNEL,
+                address=address,
+                text=text,
+                provider_id=sid,
+                now=services.clock.now(),
+            )
+    except OperationalError as error:
+        if not is_lock_timeout(error):
+            raise
+        log.warning("twilio.inbound_busy")
+        return Response(status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
     log.info("twilio.inbound", duplicate=result.duplicate, replies=result.replies)
+    if result.replies:
+        background.add_task(services.replies, address=address)
     return empty_twiml()
 
 

@@ -19,14 +19,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CoordinatorDep, SessionDep
-from api.errors import AppError, ForbiddenError, NotFoundError
 from api.routing import secured_router
 from api.schemas import DB_INT_MAX
-from recruitbot.settings import Settings
+from core.errors import AppError, ForbiddenError, NotFoundError
+from core.settings import Settings
 from store import link_codes
 from store.models import AuditEvent, StaffMember
-from webhooks.telegram_common import TelegramSetup
-from webhooks.telegram_handling import TelegramServices, follow_up, process_update
+from webhooks.telegram.common import TelegramSetup
+from webhooks.telegram.handling import TelegramServices, follow_up, process_update
 
 log = structlog.get_logger(__name__)
 

@@ -1,7 +1,7 @@
 """Button presses by staff: Mødt / Udeblevet under a booking notice, and the outcome form.
 
 Udeblevet records the no-show at once (the citizen is offered one new time). Mødt turns the
-notice into the outcome form (`webhooks.telegram_outcome`); the booking is marked attended when
+notice into the outcome form (`webhooks.telegram.outcome`); the booking is marked attended when
 the form is saved, together with its outcome, as `booking.outcomes.record_outcome` does it.
 """
 
@@ -16,13 +16,13 @@ from sqlmodel import Session
 from booking.attendance import parse_attendance
 from booking.bookings import describe_for_staff
 from booking.outcomes import Outcome, OutcomeError, record_outcome
-from bot.service import Dialogue
+from conversation.service import Dialogue
 from store import telegram as telegram_store
 from store.models import Booking, Contact, Location, Slot, StaffMember
 from store.types import BookingStatus
-from webhooks.telegram_common import Action, AnswerButton, EditMessage, TelegramSetup
-from webhooks.telegram_outcome import Draft, Offer, Page, decode, saved, screen, to_outcome
-from webhooks.telegram_updates import ButtonPress
+from webhooks.telegram.common import Action, AnswerButton, EditMessage, TelegramSetup
+from webhooks.telegram.outcome import Draft, Offer, Page, decode, saved, screen, to_outcome
+from webhooks.telegram.updates import ButtonPress
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +44,10 @@ class BookingView:
     header: str
     conversation_day: date
     offers: tuple[Offer, ...]
+    staff_id: int  # who is recording, for the audit log
+
+
+TELEGRAM_ACTOR = "telegram:staff:"  # the audit log's name for a staff member on Telegram
 
 
 def on_press(
@@ -152,6 +156,7 @@ def _view(
         header=header,
         conversation_day=slot.starts_at.astimezone(dialogue.window.tz).date(),
         offers=tuple(setup.offers(session, location.municipality_id)),
+        staff_id=staff.id or 0,
     )
 
 
@@ -186,6 +191,7 @@ def _record(
             booking_id=view.booking.id,
             outcome=outcome,
             now=now,
+            actor=f"{TELEGRAM_ACTOR}{view.staff_id}",
         )
     except OutcomeError:
         log.warning("telegram.outcome_refused", booking_id=view.booking.id)

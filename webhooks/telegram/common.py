@@ -13,7 +13,7 @@ from channels.port import Buttons
 from store import outbox
 from store.models import AuditEvent
 from store.types import Trigger
-from webhooks.telegram_outcome import MAX_OFFERS, Offer
+from webhooks.telegram.outcome import MAX_OFFERS, Offer
 
 TELEGRAM = "telegram"
 

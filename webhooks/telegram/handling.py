@@ -19,17 +19,18 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.service import Dialogue
 from channels.port import Buttons, Channel, ChannelPermanentError, ChannelTemporaryError
-from outreach import optout
-from outreach.sending import send_batch
-from scheduler.clock import Clock
-from scheduler.window import SendWindow
+from conversation.service import Dialogue
+from core.calendar import SendWindow
+from core.clock import Clock
+from delivery import optout
+from delivery.sender import send_batch
 from store import telegram as telegram_store
 from store.db import unit_of_work
-from webhooks import telegram_chat, telegram_staff
-from webhooks.telegram_common import Action, AnswerButton, EditMessage, TelegramSetup, audit
-from webhooks.telegram_updates import (
+from webhooks.telegram import chat as telegram_chat
+from webhooks.telegram import staff as telegram_staff
+from webhooks.telegram.common import Action, AnswerButton, EditMessage, TelegramSetup, audit
+from webhooks.telegram.updates import (
     ButtonPress,
     ChatMembership,
     ChatText,

@@ -12,14 +12,15 @@ from datetime import datetime
 import structlog
 from sqlmodel import Session
 
-from bot.service import Dialogue
-from outreach import optout
+from conversation.intake import receive_text
+from conversation.service import Dialogue
+from delivery import optout
 from store import link_codes
 from store import telegram as telegram_store
 from store.models import Contact, StaffMember
-from webhooks.inbound import receive_text
-from webhooks.telegram_common import TELEGRAM, TelegramSetup, audit, reply
-from webhooks.telegram_updates import ChatText
+from webhooks.telegram import throttle
+from webhooks.telegram.common import TELEGRAM, TelegramSetup, audit, reply
+from webhooks.telegram.updates import ChatText
 
 log = structlog.get_logger(__name__)
 
@@ -28,6 +29,8 @@ WELCOME = (
     "Medarbejdere skriver /start og koden fra deres koordinator."
 )
 BAD_CODE = "Koden er ugyldig, brugt eller udløbet. Tjek den, og prøv igen."
+# "Too many wrong codes. Wait 10 minutes and try again."
+TOO_MANY_CODES = "For mange forkerte koder. Vent 10 minutter, og prøv så igen."
 STAFF_LINKED = (
     "Hej {name}! Din Telegram er nu koblet til rekrutteringen. Du får besked her om nye, "
     "flyttede og aflyste bookinger. Skriv /stop for at koble fra."
@@ -79,6 +82,17 @@ def _command(text: str) -> tuple[str | None, str]:
 
 
 def _link(*, session: Session, chat_id: str, code: str, now: datetime) -> None:
+    if throttle.throttled(session=session, chat_id=chat_id, now=now):
+        log.info("telegram.link_throttled")
+        if not throttle.told_to_wait(session=session, chat_id=chat_id, now=now):
+            reply(
+                session=session,
+                chat_id=chat_id,
+                text=TOO_MANY_CODES,
+                now=now,
+                kind=throttle.THROTTLED_KIND,
+            )
+        return
     row = link_codes.redeem(session=session, code=code, now=now)
     staff = contact = None
     if row is not None and row.kind == link_codes.LinkKind.STAFF:
@@ -91,7 +105,7 @@ def _link(*, session: Session, chat_id: str, code: str, now: datetime) -> None:
         _link_citizen(session=session, contact=contact, chat_id=chat_id, now=now)
     else:
         log.info("telegram.link_refused")
-        reply(session=session, chat_id=chat_id, text=BAD_CODE, now=now)
+        reply(session=session, chat_id=chat_id, text=BAD_CODE, now=now, kind=throttle.BAD_CODE_KIND)
 
 
 def link_staff(*, session: Session, staff: StaffMember, chat_id: str, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only ROW] [--backend sqlite|postgresql] [--size ROW=N]`."""
+"""`python -m bench [--quick] [--only ROW] [--backend sqlite|postgresql] [--size ROW=N]
+[--workers N]`."""
 
 from __future__ import annotations
 
@@ -21,11 +22,20 @@ def main(argv: list[str] | None = None) -> int:
         "--backend", action="append", choices=("sqlite", "postgresql"), help="default: both"
     )
     parser.add_argument("--size", action="append", default=[], help="ROW=N, e.g. send=10000")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API worker processes for the webhook and reply rows (recruitbot serve --workers)",
+    )
     parser.add_argument("--out", type=Path, default=Path("var/bench.json"))
     args = parser.parse_args(argv)
     sizes = Sizes.quick() if args.quick else Sizes()
     overrides = dict(item.split("=", 1) for item in args.size)
     sizes = sizes.with_overrides({k: int(v) for k, v in overrides.items()})
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    sizes = sizes.with_overrides({"workers": args.workers})
     # The service logs every message it handles; here they would drown the table.
     os.environ.setdefault("RECRUITBOT_LOG_LEVEL", "WARNING")
     from recruitbot.logs import configure_logging

@@ -1,6 +1,7 @@
 """A bare FastAPI endpoint at the inbound-SMS path, served exactly as `recruitbot serve` does.
 
-`python -m bench.bare_app --port P`: no signature check, no database, empty TwiML back.
+`python -m bench.bare_app --port P [--workers N]`: no signature check, no database, empty TwiML
+back.
 """
 
 from __future__ import annotations
@@ -25,7 +26,18 @@ def main() -> None:
     """Serve on 127.0.0.1 with uvicorn's defaults, as `recruitbot serve` does."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    uvicorn.run(app, host="127.0.0.1", port=parser.parse_args().port)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    if args.workers == 1:
+        uvicorn.run(app, host="127.0.0.1", port=args.port)
+    else:  # as `recruitbot serve --workers N`: uvicorn imports the app in each process
+        uvicorn.run(
+            "bench.bare_app:app",
+            host="127.0.0.1",
+            port=args.port,
+            workers=args.workers,
+            timeout_worker_healthcheck=60,  # as recruitbot serve: a loaded machine starts slowly
+        )
 
 
 if __name__ == "__main__":

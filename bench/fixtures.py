@@ -10,7 +10,7 @@ from sqlalchemy import Engine, Table
 from sqlmodel import Session, SQLModel
 
 from bot.types import ConversationState
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
 from store.models import Campaign
 from tests.factories import World, make_world
 

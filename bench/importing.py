@@ -20,8 +20,8 @@ from pydantic import SecretStr
 from bench.databases import fresh_database
 from bench.figures import Figure, Target
 from bench.fixtures import NOW, TODAY
+from core.pseudonyms import Pseudonymizer
 from outreach.contacts import import_members, read_member_file
-from outreach.pseudonyms import Pseudonymizer
 from outreach.synthetic import write_member_csv
 from store.db import make_engine, unit_of_work
 

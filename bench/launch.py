@@ -16,9 +16,9 @@ from sqlmodel import Session
 from bench.databases import analyze, bulk_insert, fresh_database
 from bench.figures import Figure, Target
 from bench.fixtures import NOW, BenchWorld, add_contacts, small_world, table
+from core.calendar import SendWindow
 from outreach.campaigns import launch
 from outreach.caps import CampaignCaps
-from scheduler.window import SendWindow
 from store.db import make_engine
 from store.models import Campaign
 

@@ -12,10 +12,10 @@ import sys
 
 from bench.channel import DiscardingChannel
 from bench.fixtures import NOW
-from bot.service import Dialogue
-from outreach.sending import send_batch
-from scheduler.jobs import process_reminders
-from scheduler.window import SendWindow
+from conversation.jobs import process_reminders
+from conversation.service import Dialogue
+from core.calendar import SendWindow
+from delivery.sender import send_batch
 from store.db import make_engine, unit_of_work
 
 BATCH = 200

@@ -1,7 +1,8 @@
 """Row 5: due reminders claimed and sent; peak memory with few or many rows scheduled.
 
-Throughput: the real `Ticker` (release, invitations, `scheduler.jobs.process_reminders`, follow-ups,
-`send_batch`) on a simulated clock inside the send window, over `size` due invitation reminders.
+Throughput: the real `Ticker` (release, invitations, `conversation.jobs.process_reminders`,
+follow-ups, `send_batch`) on a simulated clock inside the send window, over `size` due invitation
+reminders.
 Memory: in fresh subprocesses, the same claim-and-send loop handles the same number of reminders
 with 10,000 or 1,000,000 scheduled; peak RSS from `resource.getrusage`.
 """
@@ -27,10 +28,10 @@ from bench.fixtures import (
     small_world,
     table,
 )
-from bot.service import Dialogue
-from scheduler.clock import SimulatedClock
-from scheduler.ticker import Ticker
-from scheduler.window import SendWindow
+from conversation.service import Dialogue
+from core.calendar import SendWindow
+from core.clock import SimulatedClock
+from recruitbot.runtime import build_ticker
 from store.db import make_engine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,7 +106,7 @@ def _reminders(*, conversations: int, count: int) -> Iterator[tuple[object, ...]
 
 def _throughput(url: str, *, size: int) -> tuple[float, int]:
     engine = make_engine(url)
-    ticker = Ticker(
+    ticker = build_ticker(
         engine=engine,
         clock=SimulatedClock(NOW),
         dialogue=Dialogue(window=SendWindow()),

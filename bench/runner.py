@@ -16,12 +16,21 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import importing, launch, reminders, sending, tables, webhook
+from bench import (
+    dialogue_step,
+    importing,
+    launch,
+    reminders,
+    reply_latency,
+    sending,
+    tables,
+    webhook,
+)
 from bench.databases import postgres_admin_url
 from bench.figures import Figure
 from bench.machine import machine_info
 
-ROWS = ("import", "launch", "send", "webhook", "reminders", "tables")
+ROWS = ("import", "launch", "send", "webhook", "reply", "step", "reminders", "tables")
 
 
 @dataclass(frozen=True)
@@ -32,10 +41,15 @@ class Sizes:
     launch: int = 100_000
     send: int = 100_000
     webhook: int = 4_000
+    reply: int = 300
+    step: int = 300  # dialogue steps of each kind
     reminders: int = 100_000
     reminders_scheduled: tuple[int, int] = (10_000, 1_000_000)
     reminders_handled: int = 10_000
     tables: int = 1_000_000
+    # API worker processes behind the webhook and reply rows (`recruitbot serve --workers N`);
+    # the bare endpoint they are compared with gets as many.
+    workers: int = 1
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -44,6 +58,8 @@ class Sizes:
             launch=20_001,  # one above the default size cap: the full-size launch must get past it
             send=200,
             webhook=100,
+            reply=20,
+            step=20,
             reminders=100,
             reminders_scheduled=(200, 2_000),
             reminders_handled=100,
@@ -74,7 +90,13 @@ def measurements(sizes: Sizes) -> dict[str, Callable[[str, Path], list[Figure]]]
         "import": lambda b, d: importing.run(backend=b, size=sizes.import_, workdir=d),
         "launch": lambda b, d: launch.run(backend=b, size=sizes.launch, workdir=d),
         "send": lambda b, d: sending.run(backend=b, size=sizes.send, workdir=d),
-        "webhook": lambda b, d: webhook.run(backend=b, size=sizes.webhook, workdir=d),
+        "webhook": lambda b, d: webhook.run(
+            backend=b, size=sizes.webhook, workdir=d, workers=sizes.workers
+        ),
+        "reply": lambda b, d: reply_latency.run(
+            backend=b, size=sizes.reply, workdir=d, workers=sizes.workers
+        ),
+        "step": lambda b, d: dialogue_step.run(backend=b, size=sizes.step, workdir=d),
         "reminders": lambda b, d: reminders.run(
             backend=b,
             size=sizes.reminders,

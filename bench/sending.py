@@ -1,6 +1,6 @@
 """Row 3: send queued messages through the real Twilio SDK to the local fake.
 
-`outreach.sending.send_batch` with `channels.twilio.TwilioChannel` (MPS set high), the fake in
+`delivery.sender.send_batch` with `channels.twilio.TwilioChannel` (MPS set high), the fake in
 its own process. Reference: the same requests from a bare `httpx.Client`. The fake is run a
 second time without its contract check, to show whether that check dominates.
 """
@@ -24,8 +24,8 @@ from bench.databases import bulk_insert, fresh_database
 from bench.figures import Figure
 from bench.fixtures import REMINDER_TEXT, phone, table
 from channels.twilio import TwilioChannel, TwilioConfig
-from outreach.sending import send_batch
-from scheduler.window import SendWindow
+from core.calendar import SendWindow
+from delivery.sender import send_batch
 from store.db import make_engine
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 

@@ -1,8 +1,9 @@
 """Serve the tests' spec-checked fake of Twilio's API in a process of its own.
 
-`python -m bench.twilio_fake [--no-contract]` prints its base URL, serves until stdin closes,
-then prints one JSON line: requests served, contract violations, and its own CPU seconds. In
-its own process the fake's work is not counted as the sender's CPU time.
+`python -m bench.twilio_fake [--no-contract] [--arrivals]` prints its base URL, serves until stdin
+closes, then prints one JSON line: requests served, contract violations, its own CPU seconds,
+and with `--arrivals` when each message's create request came in, by its `To`. In its own
+process the fake's work is not counted as the sender's CPU time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def main() -> None:
         "contract": contract is not None,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
     }
+    if "--arrivals" in sys.argv:
+        report["arrivals"] = [
+            [request.form.get("To", [""])[0], request.at]
+            for request in fake.requests
+            if request.method == "POST" and request.path.endswith("/Messages.json")
+        ]
     print(json.dumps(report), flush=True)
 
 

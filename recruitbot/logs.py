@@ -6,11 +6,23 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
+
+from core.cpr import redact_cpr
 
 
 def _stderr_logger(*_args: object) -> structlog.PrintLogger:
     # Looked up at each bind, so a replaced sys.stderr (tests, embedding) is always honoured.
     return structlog.PrintLogger(sys.stderr)
+
+
+def _redacting(renderer: structlog.typing.Processor) -> structlog.typing.Processor:
+    """Wrap the renderer so no CPR number, in any spelling, reaches a log line or traceback."""
+
+    def render(logger: WrappedLogger, name: str, event: EventDict) -> str:
+        return redact_cpr(str(renderer(logger, name, event)))
+
+    return render
 
 
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
@@ -29,7 +41,7 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
+            _redacting(renderer),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         # Logs go to stderr: stdout belongs to the command's output (`--json`).

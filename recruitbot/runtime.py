@@ -8,18 +8,22 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from bot.service import Dialogue
 from channels.console import ConsoleChannel
 from channels.port import Channel
 from channels.telegram import TelegramChannel, TelegramConfig
 from channels.twilio import TwilioChannel, TwilioConfig
+from conversation.jobs import DialogueJobs
+from conversation.service import Dialogue
+from core.calendar import SendWindow
+from core.clock import Clock, SystemClock
+from core.pseudonyms import Pseudonymizer
+from core.settings import Settings
+from delivery.sender import LEASE, Replies, Sender
+from inbox.jobs import InboxJob
 from outreach.caps import CampaignCaps
-from outreach.pseudonyms import Pseudonymizer
+from outreach.pacing import Waves
 from privacy.retention import RetentionJob
-from recruitbot.settings import Settings
-from scheduler.clock import Clock, SystemClock
-from scheduler.ticker import Ticker
-from scheduler.window import SendWindow
+from scheduler.ticker import DailyJob, Ticker
 from store.db import make_engine
 from store.migrate import upgrade
 
@@ -35,12 +39,13 @@ class Runtime:
     channels: Mapping[str, Channel]
     dialogue: Dialogue = field(init=False)
     ticker: Ticker = field(init=False)
+    replies: Replies = field(init=False)
 
     def __post_init__(self) -> None:
         # A bot is named in invitations only when it runs: a token and a user name are set.
         bot = self.settings.telegram_bot_username if self.settings.telegram_bot_token else ""
         self.dialogue = Dialogue(window=self.window, telegram_bot=bot)
-        self.ticker = Ticker(
+        self.ticker = build_ticker(
             engine=self.engine,
             clock=self.clock,
             dialogue=self.dialogue,
@@ -50,6 +55,13 @@ class Runtime:
             daily_jobs=(
                 RetentionJob(days=self.settings.retention_days, pseudonymizer=self.pseudonymizer),
             ),
+        )
+        self.replies = Replies(
+            engine=self.engine,
+            channels=self.channels,
+            window=self.window,
+            clock=self.clock,
+            lease=timedelta(seconds=self.settings.sender_lease_seconds),
         )
 
     @property
@@ -63,6 +75,33 @@ class Runtime:
             max_cost_dkk=self.settings.campaign_max_cost_dkk,
             price_per_segment=self.settings.sms_segment_price_dkk,
         )
+
+
+def build_ticker(
+    *,
+    engine: Engine,
+    clock: Clock,
+    dialogue: Dialogue,
+    channels: Mapping[str, Channel],
+    batch: int = 200,
+    lease: timedelta = LEASE,
+    daily_jobs: tuple[DailyJob, ...] = (),
+) -> Ticker:
+    """Give the ticker the jobs the slices declare: waves, the dialogue's due work, the sender."""
+    jobs = DialogueJobs(dialogue)
+    return Ticker(
+        engine=engine,
+        clock=clock,
+        release=Waves(window=dialogue.window),
+        invitations=jobs.invitations,
+        reminders=jobs.reminders,
+        follow_ups=jobs.follow_ups,
+        waitlist=jobs.waitlist,
+        deliver=Sender(channels=channels, window=dialogue.window, lease=lease),
+        batch=batch,
+        daily_jobs=daily_jobs,
+        more_jobs=(InboxJob(window=dialogue.window),),
+    )
 
 
 def build_runtime(

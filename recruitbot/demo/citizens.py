@@ -21,6 +21,7 @@ class Behaviour:
     decline_share: float = 0.22  # of those who answer, "nej"
     stop_share: float = 0.08  # of those who answer, STOP or a variant
     question_share: float = 0.06  # of those who answer, ask something first
+    callback_share: float = 0.04  # of those who answer, ask to be called ("Ring mig op")
     typo_share: float = 0.12  # a yes written sloppily ("jaa", "ja tk", "Ja!!")
     consent_share: float = 0.85  # agree to the health questions
     outside_age_share: float = 0.03  # say they are not in the age band (list out of date)
@@ -29,12 +30,17 @@ class Behaviour:
     move_share: float = 0.05  # move the booking
     rebook_share: float = 0.5  # accept the offer to rebook after a no-show
     follow_up_reply_share: float = 0.6
+    # The demo's experiment: variant B (the short text) draws this much more of the invited to
+    # answer than variant A. A parameter of the simulation, not a finding (docs/experiments.md).
+    variant_b_reply_lift: float = 0.12
+    waitlist_share: float = 0.7  # take a place on the waitlist when no time is free
 
 
 YES = ("Ja tak", "ja", "Ja gerne", "JA", "ja tak 🙂", "Yes please")
 SLOPPY_YES = ("jaa", "ja tk", "Ja!!", "jeps", "jo tak", "ja det vil jeg gerne")
 NO = ("Nej tak", "nej", "Nej, det er ikke noget for mig", "NEJ TAK")
 STOP = ("STOP", "stop", "Afmeld", "Nej tak, stop", "stop venligst", "afmeld mig")
+CALLBACKS = ("Ring mig op", "ring til mig", "Kan I ringe?")
 QUESTIONS = ("Hvad koster det?", "hvem er i?", "Hvad er det her?", "HJÆLP")
 HEALTH = (("1", 0.10), ("2", 0.22), ("3", 0.56), ("4", 0.11), ("5", 0.01))
 CHRONIC = (
@@ -55,19 +61,23 @@ class Citizen:
     phone: str
     answers: bool
     late: bool
-    first: str  # what they answer to the invitation: "yes", "sloppy", "no", "stop", "question"
+    # What they answer to the invitation: "yes", "sloppy", "no", "stop", "question", "callback".
+    first: str
     asked: bool = False
     done: set[str] = field(default_factory=set)
 
 
-def make_citizen(phone: str, rng: random.Random, b: Behaviour) -> Citizen:
-    """Draw one person's character."""
+def make_citizen(
+    phone: str, rng: random.Random, b: Behaviour, variant: str | None = None
+) -> Citizen:
+    """Draw one person's character; `variant` is the invitation they were assigned."""
     draw = rng.random()
     first = "yes"
     for name, share in (
         ("no", b.decline_share),
         ("stop", b.stop_share),
         ("question", b.question_share),
+        ("callback", b.callback_share),
     ):
         if draw < share:
             first = name
@@ -77,10 +87,15 @@ def make_citizen(phone: str, rng: random.Random, b: Behaviour) -> Citizen:
         first = "sloppy"
     return Citizen(
         phone=phone,
-        answers=rng.random() < b.reply_rate,
+        answers=rng.random() < reply_rate(b, variant),
         late=rng.random() < b.late_share,
         first=first,
     )
+
+
+def reply_rate(b: Behaviour, variant: str | None) -> float:
+    """The share who answer an invitation of `variant` (None: no experiment)."""
+    return min(1.0, b.reply_rate + (b.variant_b_reply_lift if variant == "B" else 0.0))
 
 
 def delay(rng: random.Random) -> timedelta:
@@ -117,6 +132,8 @@ def answer(citizen: Citizen, kind: str, step: Step, rng: random.Random, b: Behav
         return pick(rng, HEALTH)
     if step == Step.CHRONIC:
         return pick(rng, CHRONIC)
+    if step == Step.WAITLIST_ASKED:
+        return "ja" if rng.random() < b.waitlist_share else "nej tak"
     if step == Step.CHOOSING_SLOT:
         if kind == "rebook_offer":
             return "ja" if rng.random() < b.rebook_share else "nej tak"
@@ -146,4 +163,5 @@ def _first_answer(citizen: Citizen, kind: str, rng: random.Random) -> str | None
         "no": lambda: rng.choice(NO),
         "stop": lambda: rng.choice(STOP),
         "question": lambda: rng.choice(QUESTIONS),
+        "callback": lambda: rng.choice(CALLBACKS),
     }[citizen.first]()

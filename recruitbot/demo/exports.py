@@ -1,4 +1,4 @@
-"""What the demo writes: funnel.json, messages.csv, contacts.csv, report.html."""
+"""What the demo writes: funnel.json, messages.csv, contacts.csv, report.html, experiment.json."""
 
 from __future__ import annotations
 
@@ -12,7 +12,19 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from monitoring import compute_funnel, evaluation_tables, render_report
-from store.models import Contact, Conversation, Membership, Message, Municipality, OptOut, Partner
+from monitoring.experiment import experiment_report
+from monitoring.experiment_schemas import ExperimentReport
+from monitoring.exports import spreadsheet_safe
+from store.models import (
+    Contact,
+    Conversation,
+    Invitation,
+    Membership,
+    Message,
+    Municipality,
+    OptOut,
+    Partner,
+)
 from store.types import Direction
 
 
@@ -36,6 +48,13 @@ def write_all(
     )
     (out / "report.html").write_text(html, encoding="utf-8")
     return funnel.as_dict()
+
+
+def write_experiment(*, session: Session, path: Path, campaign_id: int) -> ExperimentReport:
+    """Write the readout of the demo's two invitations and return it."""
+    report = experiment_report(session=session, campaign_id=campaign_id)
+    path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return report
 
 
 def write_messages(*, session: Session, path: Path, tz: ZoneInfo) -> int:
@@ -65,7 +84,7 @@ def write_messages(*, session: Session, path: Path, tz: ZoneInfo) -> int:
                     public_id or "",
                     message.kind,
                     message.trigger,
-                    message.text,
+                    spreadsheet_safe(message.text),
                     message.status,
                 ]
             )
@@ -74,11 +93,19 @@ def write_messages(*, session: Session, path: Path, tz: ZoneInfo) -> int:
 
 def write_contacts(*, session: Session, path: Path) -> int:
     """Write every member with birth date, municipality, partner and where they got to."""
+    # The partner of the list they are on; once invited, the one they were invited through.
     partner_of: dict[int, str] = dict(
         session.execute(
-            select(col(Membership.contact_id), col(Partner.name)).join(
-                Partner, col(Partner.id) == col(Membership.partner_id)
-            )
+            select(col(Membership.contact_id), col(Partner.name))
+            .join(Partner, col(Partner.id) == col(Membership.partner_id))
+            .order_by(col(Membership.id).desc())
+        ).all()
+    )
+    partner_of |= dict(
+        session.execute(
+            select(col(Invitation.contact_id), col(Partner.name))
+            .join(Partner, col(Partner.id) == col(Invitation.partner_id))
+            .order_by(col(Invitation.id))
         ).all()
     )
     municipality_of: dict[int | None, str] = dict(
@@ -103,8 +130,8 @@ def write_contacts(*, session: Session, path: Path) -> int:
                 [
                     contact.public_id,
                     contact.birth_date.isoformat() if contact.birth_date else "",
-                    municipality_of.get(contact.municipality_id or -1, ""),
-                    partner_of.get(contact.id or -1, ""),
+                    spreadsheet_safe(municipality_of.get(contact.municipality_id or -1, "")),
+                    spreadsheet_safe(partner_of.get(contact.id or -1, "")),
                     _status(contact, latest.get(contact.id or -1), opted_out),
                 ]
             )

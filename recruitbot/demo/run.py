@@ -10,21 +10,23 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import Session, col
 
+from booking import waitlist
 from booking.outcomes import record_outcome
 from bot.types import ConversationState
 from channels.console import ConsoleChannel
+from core.clock import SimulatedClock
+from core.settings import Settings
+from monitoring.experiment_schemas import ExperimentReport
 from outreach.campaigns import launch
 from outreach.contacts import import_members, read_member_file
 from outreach.synthetic import write_member_csv
-from recruitbot.demo import citizens, exports, scenario, staff
+from recruitbot.demo import citizens, exports, inbox_staff, scenario, staff
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
 from store import outbox
 from store.db import unit_of_work
-from store.models import Booking, Conversation, Message, Slot
+from store.models import Booking, Conversation, Invitation, Message, Slot
 from store.types import BookingStatus, MessageStatus
 
 STEP = timedelta(minutes=10)
@@ -51,8 +53,11 @@ class DemoResult:
     imported: dict[str, object]
     invitations_scheduled: int
     out: Path
+    refill: dict[str, int] = field(default_factory=dict)  # freed times and the waitlist
     database_url: str = ""  # the store the run filled, for `demo --serve`
+    experiment: ExperimentReport | None = None  # the two invitations compared
     finished_at: datetime | None = None  # the simulated clock's last moment
+    inbox: str = ""  # what the simulated staff did in the inbox
 
 
 def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
@@ -91,6 +96,7 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
             now=clock.now(),
             daily_limit=options.daily_limit,
             paced=options.paced,
+            variant_seed=options.seed,
         )
         launched = launch(
             session=session,
@@ -102,9 +108,8 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
         )
         campaign_id = campaign.id
     assert campaign_id is not None
-    Simulation(runtime, channel, clock, rng, options).run(
-        until=start + timedelta(days=options.days)
-    )
+    simulation = Simulation(runtime, channel, clock, rng, options)
+    simulation.run(until=start + timedelta(days=options.days))
     with unit_of_work(runtime.engine) as session:
         funnel = exports.write_all(
             session=session,
@@ -113,14 +118,21 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
             tz=runtime.window.tz,
             now=clock.now(),
         )
+        experiment = exports.write_experiment(
+            session=session, path=options.out / "experiment.json", campaign_id=campaign_id
+        )
+        refill = waitlist.refill(session=session).as_dict()
     runtime.engine.dispose()
     return DemoResult(
         funnel=funnel,
         imported=report.as_dict(),
         invitations_scheduled=launched.invitations,
         out=options.out,
+        refill=refill,
         database_url=settings.database_url,
         finished_at=clock.now(),
+        experiment=experiment,
+        inbox=simulation.inbox.summary(),
     )
 
 
@@ -151,6 +163,7 @@ class Simulation:
         self.replies: list[tuple[datetime, int, str, str]] = []
         self.seen = 0
         self.sequence = 0
+        self.inbox = inbox_staff.InboxWork()
 
     def run(self, *, until: datetime) -> None:
         while self.clock.now() < until:
@@ -158,10 +171,11 @@ class Simulation:
             self.runtime.ticker.tick()
             self._react_to_sent()
             self._record_outcomes()
+            self._work_inbox()
             self._advance()
 
     def _deliver_replies(self) -> None:
-        from webhooks.inbound import receive_text
+        from conversation.intake import receive_text
 
         while self.replies and self.replies[0][0] <= self.clock.now():
             _, sequence, phone, text = heapq.heappop(self.replies)
@@ -193,12 +207,17 @@ class Simulation:
                 )
                 if message.conversation_id is None or not delivered:
                     continue
-                self._plan_answer(message, session.get_one(Conversation, message.conversation_id))
+                conversation = session.get_one(Conversation, message.conversation_id)
+                known = message.address in self.people
+                variant = None if known else _variant_of(session, conversation)
+                self._plan_answer(message, conversation, variant)
 
-    def _plan_answer(self, message: Message, conversation: Conversation) -> None:
+    def _plan_answer(
+        self, message: Message, conversation: Conversation, variant: str | None
+    ) -> None:
         person = self.people.get(message.address)
         if person is None:
-            person = citizens.make_citizen(message.address, self.rng, self.behaviour)
+            person = citizens.make_citizen(message.address, self.rng, self.behaviour, variant)
             self.people[message.address] = person
         step = ConversationState.from_json(conversation.state).step
         text = citizens.answer(person, message.kind, step, self.rng, self.behaviour)
@@ -232,6 +251,13 @@ class Simulation:
                     now=now,
                 )
 
+    def _work_inbox(self) -> None:
+        now = self.clock.now()
+        if not inbox_staff.due_round(now, window=self.runtime.window, last=self.inbox.last_round):
+            return
+        with unit_of_work(self.runtime.engine) as session:
+            inbox_staff.work_inbox(session=session, now=now, work=self.inbox)
+
     def _advance(self) -> None:
         now = self.clock.now()
         if self.runtime.window.is_open(now):
@@ -241,3 +267,10 @@ class Simulation:
         if self.replies:
             target = min(target, self.replies[0][0])
         self.clock.set(max(target, now + timedelta(seconds=1)))
+
+
+def _variant_of(session: Session, conversation: Conversation) -> str | None:
+    """Return the variant the conversation's invitation was assigned (None: no experiment)."""
+    return session.scalar(
+        select(col(Invitation.variant)).where(col(Invitation.conversation_id) == conversation.id)
+    )

@@ -8,16 +8,26 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from booking.slots import create_working_day_slots
+from core.calendar import SendWindow
 from outreach import campaign_setup
-from outreach.municipalities import ensure_municipality, resolve_municipality
-from outreach.schemas import CampaignCreate
-from scheduler.window import SendWindow
+from outreach.schemas import CampaignCreate, VariantIn
 from store.models import Campaign, Location, Municipality, Partner, StaffMember
+from store.municipalities import ensure_municipality, resolve_municipality
 
 PARTNER = "FOA Roskilde"
 MUNICIPALITY = "Roskilde"
 SLOT_MINUTES = 45
 SLOT_WEEKS = 3
+# The demo's experiment: the flow's own invitation against a short one. Which draws more
+# answers is set by `citizens.Behaviour.variant_b_reply_lift`, a parameter, not a finding.
+VARIANTS = (
+    VariantIn(label="standard"),
+    VariantIn(
+        label="kort",
+        template_da="Gratis sundhedstjek hos {sender}? Svar JA, så sender vi tider. "
+        "Skriv STOP for at afmelde.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -83,9 +93,16 @@ def build_world(
 
 
 def create_campaign(
-    *, session: Session, world: World, now: datetime, daily_limit: int, paced: bool = True
+    *,
+    session: Session,
+    world: World,
+    now: datetime,
+    daily_limit: int,
+    paced: bool = True,
+    variant_seed: int | None = None,
 ) -> Campaign:
-    """Create the demo's campaign for FOA members aged 40–60, with the flow's invitation."""
+    """Create the demo's campaign for FOA members aged 40–60: the flow's invitation against a
+    short one (`VARIANTS`), assigned from `variant_seed`."""
     campaign_in = CampaignCreate(
         name="Sundhedstjek for FOA-medlemmer i Roskilde",
         municipality=world.municipality.code,
@@ -95,6 +112,8 @@ def create_campaign(
         channel="console",
         daily_limit=daily_limit,
         paced=paced,
+        variants=list(VARIANTS),
+        variant_seed=variant_seed,
     )
     return campaign_setup.create(
         session=session, campaign_in=campaign_in, now=now, channels=("console",)

@@ -19,19 +19,20 @@ import uvicorn
 from sqlalchemy import select
 from sqlmodel import col
 
-from api.keys import Role, create_key
 from booking import directory
 from booking.access import EVERYTHING
 from channels.console import ConsoleChannel
-from outreach.municipalities import resolve_municipality
+from core.clock import Clock, SystemClock
+from core.principal import Role
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.demo import scenario
 from recruitbot.demo.run import DemoResult
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import Clock, SystemClock
 from store.db import unit_of_work
+from store.keys import create_key
 from store.models import Municipality, StaffMember
+from store.municipalities import resolve_municipality
 
 
 class ShiftedClock:

@@ -14,14 +14,15 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from sqlmodel import Session
 
-from api.errors import AppError
+from core.errors import AppError
+from core.settings import get_settings
 from monitoring import compute_funnel
-from outreach import campaign_setup, campaigns
+from outreach import assignment, campaign_setup, campaigns
 from outreach.preview import preview
 from outreach.schemas import CampaignCreate, CampaignUpdate
-from recruitbot import cli_campaign_view as view
+from recruitbot.cli import campaign_view as view
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import get_settings
+from store.audit import CLI_ACTOR
 from store.db import unit_of_work
 
 campaign_app = typer.Typer(
@@ -65,6 +66,11 @@ PriorOpt = Annotated[
     float | None, typer.Option(help="Bookings per invitation assumed at first, e.g. 0.15.")
 ]
 ReinviteOpt = Annotated[int | None, typer.Option(help="Days before someone may be re-invited.")]
+VariantsOpt = Annotated[
+    Path | None,
+    typer.Option(help="An experiment: a JSON file of 2-4 variants (docs/experiments.md)."),
+]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed of the variant assignment.")]
 StartOpt = Annotated[
     str | None, typer.Option(help="First day (YYYY-MM-DD) or time (ISO, with zone).")
 ]
@@ -111,7 +117,7 @@ def _blackout(value: str) -> dict[str, str]:
 
 
 def _start(value: str) -> datetime:
-    from scheduler.window import COPENHAGEN
+    from core.calendar import COPENHAGEN
 
     try:
         if len(value) == 10:
@@ -139,7 +145,17 @@ def _fields(**given: Any) -> dict[str, Any]:
     for name in ("template_da", "template_en"):
         if name in fields:
             fields[name] = _text(fields[name])
+    if given.get("variants") is not None:
+        fields["variants"] = _variants(given["variants"])
     return fields
+
+
+def _variants(path: Path) -> Any:
+    """Read an experiment's variants: a JSON list of {label, template_da, template_en, …}."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise _fail(f"cannot read the variants in {path}: {error}") from error
 
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -176,6 +192,8 @@ def create(
     booking_rate_prior: PriorOpt = None,
     reinvite_after_days: ReinviteOpt = None,
     start: StartOpt = None,
+    variants: VariantsOpt = None,
+    variant_seed: SeedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a draft campaign; `campaign preview` shows whom it reaches and what it costs."""
@@ -213,6 +231,8 @@ def update(
     booking_rate_prior: PriorOpt = None,
     reinvite_after_days: ReinviteOpt = None,
     start: StartOpt = None,
+    variants: VariantsOpt = None,
+    variant_seed: SeedOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change a draft; options left out stay as they are."""
@@ -270,6 +290,8 @@ def preview_(campaign_id: IdArg, as_json: JsonOpt = False) -> None:
             flow=runtime.dialogue.flow,
             telegram_bot=runtime.dialogue.telegram_bot,
             caps=runtime.campaign_caps,
+            actor=CLI_ACTOR,
+            where="recruitbot campaign preview",
         )
     view.print_preview(result, as_json=as_json, console=console)
 
@@ -341,6 +363,21 @@ def cancel(campaign_id: IdArg) -> None:
         campaign_id, lambda rt, s, c: campaigns.cancel(session=s, campaign=c, now=rt.clock.now())
     )
     console.print(f"Campaign {campaign_id} is cancelled; {count} invitations not sent.")
+
+
+@campaign_app.command("stop-variant")
+def stop_variant(campaign_id: IdArg, key: Annotated[str, typer.Argument(help="A-D.")]) -> None:
+    """Stop one variant of an experiment; its invitations not yet sent go to the others."""
+    moved = _act(
+        campaign_id,
+        lambda rt, s, c: assignment.stop_variant(
+            session=s, campaign=c, key=key, now=rt.clock.now()
+        ),
+    )
+    console.print(
+        f"Variant {key.upper()} of campaign {campaign_id} is stopped; {moved} invitations not "
+        "yet sent go to the other variants."
+    )
 
 
 @campaign_app.command("funnel")

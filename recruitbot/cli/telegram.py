@@ -10,8 +10,8 @@ from rich.console import Console
 
 from channels.port import ChannelPermanentError, ChannelTemporaryError
 from channels.telegram import TelegramChannel
+from core.settings import get_settings
 from recruitbot.runtime import Runtime
-from recruitbot.settings import get_settings
 
 telegram_app = typer.Typer(help="Telegram: poll for updates, set the webhook, link staff.")
 console = Console()
@@ -65,8 +65,8 @@ def poll_once(
     runtime: Runtime, channel: TelegramChannel, *, offset: int | None, wait: int
 ) -> tuple[int | None, int]:
     """Fetch one batch of updates and handle each; return the next offset and how many."""
-    from webhooks.telegram import setup_from
-    from webhooks.telegram_handling import follow_up, process_update
+    from webhooks.telegram.endpoint import setup_from
+    from webhooks.telegram.handling import follow_up, process_update
 
     setup = setup_from(runtime.settings)
     updates = channel.updates(offset=offset, timeout=wait)

@@ -8,12 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.keys import Role, create_key, list_keys, revoke
-from outreach.municipalities import ensure_municipality, resolve_municipality
+from core.principal import Role
+from core.settings import get_settings
+from recruitbot.cli.booking import staff_key
 from recruitbot.runtime import build_runtime
-from recruitbot.settings import get_settings
 from store.db import unit_of_work
+from store.keys import create_key, list_keys, revoke
 from store.models import Municipality
+from store.municipalities import ensure_municipality, resolve_municipality
 
 keys_app = typer.Typer(help="Admin API keys: shown once, stored only as a hash.")
 console = Console()
@@ -26,8 +28,24 @@ def create(
         str | None, typer.Option(help="Limit the key to one municipality (name or code).")
     ] = None,
     name: Annotated[str, typer.Option(help="A label, e.g. who holds the key.")] = "",
+    staff: Annotated[
+        str | None, typer.Option(help="With --role staff: the staff member (id or name).")
+    ] = None,
 ) -> None:
-    """Create a key and print it once."""
+    """Create a key and print it once.
+
+    A staff key belongs to one staff member, who sees their own slots and bookings: give
+    `--staff`. It is the same as `recruitbot staff key` (the member's previous key is revoked).
+    """
+    if role is Role.STAFF or staff is not None:
+        if role is not Role.STAFF or staff is None:
+            console.print(
+                "[red]A staff key belongs to one staff member: use --role staff --staff "
+                "NAME|ID (see `recruitbot staff list`).[/red]"
+            )
+            raise typer.Exit(2)
+        staff_key(staff)
+        return
     runtime = build_runtime(get_settings())
     with unit_of_work(runtime.engine) as session:
         municipality_id = None

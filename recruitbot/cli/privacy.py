@@ -9,14 +9,15 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from outreach.contacts.fields import parse_phone
-from privacy import repository, service
+from core.calendar import COPENHAGEN
+from core.phone import parse_phone
+from core.settings import get_settings
+from privacy import erasing, repository, service
 from privacy.erasure import purge_freed_space
 from privacy.retention import run_retention
 from privacy.schemas import ErasurePublic
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import get_settings
-from scheduler.window import COPENHAGEN
+from store import audit
 from store.db import unit_of_work
 from store.models import Contact
 
@@ -72,7 +73,7 @@ def export(
         data = service.export_citizen(
             session=session,
             contact=found,
-            actor=service.CLI_ACTOR,
+            actor=audit.CLI_ACTOR,
             now=runtime.clock.now(),
             detail="recruitbot citizen export",
         )
@@ -103,12 +104,12 @@ def erase(
             raise typer.Exit(1)
         if not yes:
             session.rollback()
-            console.print(f"Would delete for {name}: {service.describe(result.deleted)}.")
+            console.print(f"Would delete for {name}: {erasing.describe(result.deleted)}.")
             console.print("Nothing was deleted. Run again with --yes to erase for good.")
             raise typer.Exit(1)
         session.commit()
     purge_freed_space(runtime.engine)
-    console.print(f"Erased {name}: {service.describe(result.deleted)}.")
+    console.print(f"Erased {name}: {erasing.describe(result.deleted)}.")
     if result.suppressed:
         console.print("The number stays on the suppression list (as a keyed hash).")
 
@@ -116,12 +117,12 @@ def erase(
 def _erase(
     session: Session, runtime: Runtime, contact: Contact | None, phone: str | None
 ) -> ErasurePublic:
-    return service.erase_citizen(
+    return erasing.erase_citizen(
         session=session,
         contact=contact,
         phone=_number(phone) if phone and contact is None else None,
         pseudonymizer=runtime.pseudonymizer,
-        actor=service.CLI_ACTOR,
+        actor=audit.CLI_ACTOR,
         now=runtime.clock.now(),
     )
 
@@ -148,4 +149,4 @@ def run(
         "and stay on the suppression list."
     )
     if any(report.unlinked.values()):
-        console.print(f"Also deleted, older than that: {service.describe(report.unlinked)}.")
+        console.print(f"Also deleted, older than that: {erasing.describe(report.unlinked)}.")

@@ -1,4 +1,4 @@
-"""`recruitbot report funnel|tables`: the evaluators' reports, small counts hidden."""
+"""`recruitbot report funnel|tables|experiment`: the evaluators' reports, small counts hidden."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from pydantic import BaseModel
 from rich.console import Console
 from sqlmodel import Session
 
-from api.errors import AppError, InvalidInputError
-from monitoring.exports import funnel_csv, tables_csv
+from core.errors import AppError, InvalidInputError
+from core.settings import get_settings
+from monitoring.experiment import experiment_report
+from monitoring.exports import experiment_csv, funnel_csv, tables_csv
 from monitoring.filters import FilterError, ReportFilter
 from monitoring.goals import parse_goals
 from monitoring.reports import funnel_report, tables_report
 from monitoring.schemas import FunnelReport, TablesReport
 from monitoring.service import ReportQuery, resolve_filter
 from recruitbot.runtime import build_runtime
-from recruitbot.settings import get_settings
 from store.db import unit_of_work
 
 report_app = typer.Typer(
@@ -100,6 +101,27 @@ def tables(
 
     report = _run(query, build)
     _emit(report, tables_csv(report) if report_format is Format.CSV else None, out=out)
+
+
+@report_app.command("experiment")
+def experiment(
+    campaign: Annotated[int, typer.Argument(help="The campaign's id.", min=1)],
+    report_format: FormatOption = Format.JSON,
+    out: OutOption = None,
+) -> None:
+    """An invitation experiment: per variant the funnel, the difference in booking rate with
+    its 95 % interval, the probability each is best, and whether the data can tell them apart.
+    """
+    runtime = build_runtime(get_settings())
+    try:
+        with unit_of_work(runtime.engine) as session:
+            report = experiment_report(session=session, campaign_id=campaign)
+    except AppError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1 if error.status_code == 404 else 2) from error
+    finally:
+        runtime.engine.dispose()
+    _emit(report, experiment_csv(report) if report_format is Format.CSV else None, out=out)
 
 
 def _query(

@@ -15,13 +15,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from api.errors import AppError
 from booking import availability, directory, follow_ups, offers, outcomes, repository
 from booking.access import EVERYTHING
 from booking.directory import LocationKind
+from core.calendar import COPENHAGEN
+from core.errors import AppError
+from core.settings import get_settings
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import get_settings
-from scheduler.window import COPENHAGEN
 from store.db import unit_of_work
 from store.models import Municipality
 
@@ -39,7 +39,7 @@ Day = Annotated[datetime, typer.Option(formats=["%Y-%m-%d"])]
 
 
 @contextmanager
-def _work() -> Iterator[tuple[Session, Runtime]]:
+def work() -> Iterator[tuple[Session, Runtime]]:
     """One unit of work; an expected refusal is printed, not raised."""
     runtime = build_runtime(get_settings())
     try:
@@ -72,7 +72,7 @@ def staff_add(
     municipality: MunicipalityRef,
 ) -> None:
     """Add a staff member."""
-    with _work() as (session, _):
+    with work() as (session, _):
         member = directory.add_staff_member(
             session=session, scope=EVERYTHING, name=name, municipality=municipality
         )
@@ -83,7 +83,7 @@ def staff_add(
 def staff_list(municipality: Annotated[str | None, typer.Option()] = None) -> None:
     """List staff members."""
     table = Table("id", "name", "municipality", "notified on", "key")
-    with _work() as (session, _):
+    with work() as (session, _):
         place = directory.municipality_filter(session=session, scope=EVERYTHING, ref=municipality)
         for member in directory.list_staff(session=session, municipality_id=place):
             table.add_row(
@@ -99,7 +99,7 @@ def staff_list(municipality: Annotated[str | None, typer.Option()] = None) -> No
 @staff_app.command("key")
 def staff_key(staff: Annotated[str, typer.Argument(help="Staff member id or name.")]) -> None:
     """Issue a staff member's own API key (revoking the previous one); shown once."""
-    with _work() as (session, runtime):
+    with work() as (session, runtime):
         member = directory.find_staff_member(session=session, scope=EVERYTHING, ref=staff)
         assert member.id is not None
         _, key, plain = directory.issue_staff_key(
@@ -120,7 +120,7 @@ def locations_add(
     kind: Annotated[LocationKind, typer.Option()] = LocationKind.HEALTH_CENTRE,
 ) -> None:
     """Add a location."""
-    with _work() as (session, _):
+    with work() as (session, _):
         location = directory.add_location(
             session=session,
             scope=EVERYTHING,
@@ -136,7 +136,7 @@ def locations_add(
 def locations_list(municipality: Annotated[str | None, typer.Option()] = None) -> None:
     """List locations."""
     table = Table("id", "name", "address", "kind", "municipality")
-    with _work() as (session, _):
+    with work() as (session, _):
         place = directory.municipality_filter(session=session, scope=EVERYTHING, ref=municipality)
         for location in directory.list_locations(session=session, municipality_id=place):
             table.add_row(
@@ -163,7 +163,7 @@ def slots_add(
     minutes: Minutes = 45,
 ) -> None:
     """Open one slot, e.g. --at "2026-12-01 09:00"."""
-    with _work() as (session, runtime):
+    with work() as (session, runtime):
         place = directory.find_location(session=session, scope=EVERYTHING, ref=location)
         member = directory.find_staff_member(session=session, scope=EVERYTHING, ref=staff)
         slot = availability.add_slot(
@@ -191,7 +191,7 @@ def slots_recurring(
     starting: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
 ) -> None:
     """Open back-to-back slots on one weekday until a date; holidays are skipped."""
-    with _work() as (session, runtime):
+    with work() as (session, runtime):
         place = directory.find_location(session=session, scope=EVERYTHING, ref=location)
         member = directory.find_staff_member(session=session, scope=EVERYTHING, ref=staff)
         created = availability.add_recurring(
@@ -231,7 +231,7 @@ def slots_list(
 ) -> None:
     """List slots from today (or --from) on."""
     table = Table("id", "when", "location", "staff", "booking")
-    with _work() as (session, runtime):
+    with work() as (session, runtime):
         first = from_day.date() if from_day else runtime.clock.now().astimezone(COPENHAGEN).date()
         views = repository.slot_views(
             session=session,
@@ -278,7 +278,7 @@ def _staff_id(session: Session, ref: str | None) -> int | None:
 def offers_list(municipality: MunicipalityRef) -> None:
     """List a municipality's offers (the defaults until it adds its own)."""
     table = Table("code", "name")
-    with _work() as (session, _):
+    with work() as (session, _):
         place = directory.municipality_for(session=session, scope=EVERYTHING, ref=municipality)
         for offer in offers.list_offers(session=session, municipality_id=place.id or 0):
             table.add_row(offer.code, offer.name)
@@ -292,7 +292,7 @@ def offers_add(
     name: Annotated[str, typer.Option(help="The name staff see, e.g. Svømmehold.")],
 ) -> None:
     """Add an offer to a municipality's list."""
-    with _work() as (session, _):
+    with work() as (session, _):
         place = directory.municipality_for(session=session, scope=EVERYTHING, ref=municipality)
         offer = offers.add_offer(
             session=session, municipality_id=place.id or 0, code=code, name=name
@@ -301,6 +301,28 @@ def offers_add(
 
 
 # ---------------------------------------------------------------- outcome
+
+
+def outcome_of(
+    *,
+    attended: bool,
+    referral: list[str] | None,
+    non_municipal: list[str] | None,
+    waiting_days: int | None,
+    gp_advice: bool,
+    further_course: bool,
+    follow_up_date: datetime | None,
+) -> outcomes.Outcome:
+    """The outcome as the command's options give it (`outcome` and `outcome-correct`)."""
+    return outcomes.Outcome(
+        attended=attended,
+        referrals_municipal=tuple(referral or ()),
+        referrals_non_municipal=tuple(non_municipal or ()),
+        waiting_days=waiting_days,
+        gp_advice=gp_advice,
+        further_course=further_course,
+        follow_up_date=follow_up_date.date() if follow_up_date else None,
+    )
 
 
 def outcome(
@@ -320,16 +342,16 @@ def outcome(
     ] = None,
 ) -> None:
     """Record whether the citizen came to the conversation, and its outcome."""
-    recorded = outcomes.Outcome(
+    recorded = outcome_of(
         attended=attended,
-        referrals_municipal=tuple(referral or ()),
-        referrals_non_municipal=tuple(non_municipal or ()),
+        referral=referral,
+        non_municipal=non_municipal,
         waiting_days=waiting_days,
         gp_advice=gp_advice,
         further_course=further_course,
-        follow_up_date=follow_up_date.date() if follow_up_date else None,
+        follow_up_date=follow_up_date,
     )
-    with _work() as (session, runtime):
+    with work() as (session, runtime):
         outcomes.record_outcome(
             session=session,
             dialogue=runtime.dialogue,

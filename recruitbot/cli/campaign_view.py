@@ -47,9 +47,14 @@ def print_campaign(campaign: CampaignPublic, *, as_json: bool, console: Console)
         "Danish template": campaign.template_da or "(the flow's invitation)",
         "English template": campaign.template_en or "(the flow's invitation)",
         "starts": campaign.starts_at.isoformat() if campaign.starts_at else "at launch",
+        "last day": campaign.ends_on.isoformat() if campaign.ends_on else "until the list is used",
         "invitations": ", ".join(f"{k} {v}" for k, v in sorted(campaign.invitations.items()))
         or "-",
     }
+    for variant in campaign.variants:
+        stopped = f", stopped {variant.stopped_at:%Y-%m-%d}" if variant.stopped_at else ""
+        text = variant.template_da or campaign.template_da or "(the flow's invitation)"
+        rows[f"variant {variant.key}"] = f"{variant.label or '-'}{stopped}: {text}"
     for field, value in rows.items():
         table.add_row(field, value)
     console.print(table)
@@ -116,6 +121,15 @@ def print_preview(result: PreviewPublic, *, as_json: bool, console: Console) -> 
     )
     for sample in result.sample:
         console.print(f"[dim]{sample.contact} ({sample.language}):[/dim] {sample.text}")
+    for variant in result.variants:
+        cost = f"{variant.expected_cost_dkk:.2f} DKK"
+        console.print(
+            f"[bold]Variant {variant.key}[/bold] {variant.label}: about "
+            f"{variant.expected_recipients:g} people, {cost}; segments "
+            + ", ".join(f"{t.language} {t.max_segments}" for t in variant.templates)
+        )
+        for sample in variant.sample:
+            console.print(f"  [dim]{sample.contact} ({sample.language}):[/dim] {sample.text}")
     for warning in result.warnings:
         console.print(f"[yellow]Warning:[/yellow] {warning}")
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.settings import get_settings
 from recruitbot.logs import configure_logging
-from recruitbot.settings import get_settings
+
+if TYPE_CHECKING:
+    from monitoring.experiment_schemas import ExperimentReport
 
 app = typer.Typer(
     help="Recruit citizens to municipal health checks by SMS and chat.",
@@ -36,6 +39,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed for a repeatable run.")] = 1,
     out: Annotated[Path, typer.Option(help="Where to write the outputs.")] = Path("var/demo"),
     daily_limit: Annotated[int, typer.Option(help="Invitations per working day.")] = 40,
+    slot_weeks: Annotated[
+        int, typer.Option(help="Weeks of slots to start with (few: the waitlist fills).")
+    ] = 0,
     start: Annotated[
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="First day (default: the next working day)."),
@@ -45,11 +51,21 @@ def demo(
     ] = False,
     host: Annotated[str, typer.Option(help="With --serve: interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="With --serve: port (0: any free one).")] = 8000,
+    variant_b_lift: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.6,
+            help="How much more often simulated citizens answer invitation B than A: a "
+            "parameter of the simulation, not a finding.",
+        ),
+    ] = 0.12,
 ) -> None:
     """Run a full simulated campaign on the embedded database and print the funnel."""
+    from core.calendar import COPENHAGEN
+    from recruitbot.demo.citizens import Behaviour
     from recruitbot.demo.run import DemoOptions, run_demo
     from recruitbot.demo.serve import bind, serve_demo
-    from scheduler.window import COPENHAGEN
 
     configure_logging(level="WARNING")
     try:
@@ -63,7 +79,9 @@ def demo(
         seed=seed,
         out=out,
         daily_limit=daily_limit,
+        slot_weeks=slot_weeks or DemoOptions.slot_weeks,
         start=datetime.combine(start.date(), time(8), COPENHAGEN) if start else None,
+        behaviour=Behaviour(variant_b_reply_lift=variant_b_lift),
     )
     with console.status("Simulating the campaign …"):
         result = run_demo(options, get_settings())
@@ -80,9 +98,45 @@ def demo(
     for step, count in result.funnel.items():
         table.add_row(step.replace("_", " "), str(count))
     console.print(table)
-    console.print(f"Outputs in {result.out}/: funnel.json, messages.csv, contacts.csv, report.html")
+    if result.experiment is not None:
+        _print_experiment(result.experiment, lift=options.behaviour.variant_b_reply_lift)
+    console.print(result.inbox)
+    refill = result.refill
+    console.print(
+        f"Freed times (cancelled or moved): {refill.get('freed', 0)}, booked again: "
+        f"{refill.get('refilled', 0)}; {refill.get('joined', 0)} citizens took a place on the "
+        f"waitlist, {refill.get('from_waitlist', 0)} of them got a freed time."
+    )
+    console.print(
+        f"Outputs in {result.out}/: funnel.json, messages.csv, contacts.csv, report.html, "
+        "experiment.json"
+    )
     if sock is not None:
         serve_demo(result=result, settings=get_settings(), sock=sock, say=_say)
+
+
+def _print_experiment(report: ExperimentReport, *, lift: float) -> None:
+    """Show the demo's two invitations side by side and what the data can tell of them."""
+    table = Table(title="Experiment: invitation A (standard) against B (short)")
+    for column in ("variant", "invited", "replied", "booked", "attended", "booking rate"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    for arm in report.arms:
+        rate = f"{arm.booking_rate:.1%}" if arm.booking_rate is not None else "-"
+        shown = (arm.invited, arm.replied, arm.booked, arm.attended)
+        table.add_row(f"{arm.key} ({arm.label})", *shown, rate)
+    console.print(table)
+    for c in report.comparisons:
+        if c.difference is not None and c.low is not None and c.high is not None:
+            console.print(
+                f"{c.variant} - {c.reference}: {c.difference * 100:+.1f} percentage points in "
+                f"booking rate (95 % interval {c.low * 100:+.1f} to {c.high * 100:+.1f})."
+            )
+    console.print(report.sentence_da)
+    console.print(
+        f"[dim]{lift * 100:.0f} percentage points more of the simulated citizens answer B, by "
+        "construction "
+        "(citizens.Behaviour.variant_b_reply_lift): a parameter of the demo, not a finding.[/dim]"
+    )
 
 
 def _say(line: str) -> None:
@@ -109,25 +163,59 @@ def import_(
         typer.Option(help="Unusual headers: 'Their header=phone,Født=birth_date'."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    confirm_phone_changes: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-phone-changes",
+            help="Move a person whose CPR number matches to the row's new phone number.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Only check the file: show the columns, the first rows and the rejections; "
+            "store nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Import a partner's member list; bad rows are reported with their line number."""
     from outreach.contacts import MemberFileError, import_members, read_member_file
+    from outreach.contacts import dry_run as check_file
     from outreach.schemas import parse_mapping
-    from recruitbot.cli_progress import row_progress
+    from recruitbot.cli.import_view import print_columns, print_dry_run, print_lines
+    from recruitbot.cli.progress import row_progress
     from recruitbot.runtime import build_runtime
     from store.db import unit_of_work
 
     runtime = build_runtime(get_settings())
     try:
         columns = parse_mapping(mapping) if mapping else None
+        member_file = read_member_file(file, mapping=columns)
+        if dry_run:
+            with unit_of_work(runtime.engine) as session:
+                checked = check_file(
+                    session=session,
+                    member_file=member_file,
+                    partner_name=partner,
+                    pseudonymizer=runtime.pseudonymizer,
+                    today=runtime.clock.now().date(),
+                ).as_dict()
+                session.rollback()  # a dry run reads only; nothing to keep either way
+            if as_json:
+                typer.echo(json.dumps(checked, ensure_ascii=False))
+            else:
+                print_dry_run(console, checked)
+            return
         with unit_of_work(runtime.engine) as session, row_progress(file) as progress:
             report = import_members(
                 session=session,
-                rows=read_member_file(file, mapping=columns),
+                rows=member_file,
                 partner_name=partner,
                 pseudonymizer=runtime.pseudonymizer,
                 now=runtime.clock.now(),
                 progress=progress,
+                confirm_phone_changes=confirm_phone_changes,
             )
     except (MemberFileError, ValueError) as error:
         console.print(f"[red]{error}[/red]")
@@ -138,40 +226,65 @@ def import_(
     console.print(
         f"Imported {report.imported}, updated {report.updated}, unchanged {report.unchanged}."
     )
+    summary = report.as_dict()
+    print_columns(console, summary)
     for row in report.rejected:
         console.print(f"  line {row.line}: {row.reason}")
+    warned = [{"line": w.line, "reason": w.reason} for w in report.warnings]
+    print_lines(console, "Warnings", warned)
+    if report.to_confirm:
+        console.print(f"To confirm ({len(report.to_confirm)}), nothing of these was changed:")
+        for held in report.to_confirm:
+            console.print(f"  line {held.line}: {held.reason}")
 
 
-from recruitbot.cli_booking import (  # noqa: E402
+from recruitbot.cli.booking import (  # noqa: E402
     locations_app,
     offers_app,
     outcome,
     slots_app,
     staff_app,
 )
-from recruitbot.cli_campaign import campaign_app  # noqa: E402
-from recruitbot.cli_chat import chat, messages  # noqa: E402
-from recruitbot.cli_keys import keys_app  # noqa: E402
-from recruitbot.cli_parse import parse_reply  # noqa: E402
-from recruitbot.cli_privacy import citizen_app, retention_app  # noqa: E402
-from recruitbot.cli_report import report_app  # noqa: E402
-from recruitbot.cli_telegram import telegram_app  # noqa: E402
-from recruitbot.cli_worker import serve, worker  # noqa: E402
+from recruitbot.cli.booking_lifecycle import (  # noqa: E402
+    calendar_app,
+    closures_app,
+    outcome_correct,
+)
+from recruitbot.cli.campaign import campaign_app  # noqa: E402
+from recruitbot.cli.campaign_set import campaign_set  # noqa: E402
+from recruitbot.cli.chat import chat, messages  # noqa: E402
+from recruitbot.cli.inbox import inbox_app, staff_notices  # noqa: E402
+from recruitbot.cli.keys import keys_app  # noqa: E402
+from recruitbot.cli.parse import parse_reply  # noqa: E402
+from recruitbot.cli.privacy import citizen_app, retention_app  # noqa: E402
+from recruitbot.cli.reply import reply  # noqa: E402
+from recruitbot.cli.report import report_app  # noqa: E402
+from recruitbot.cli.schedule import schedule  # noqa: E402
+from recruitbot.cli.telegram import telegram_app  # noqa: E402
+from recruitbot.cli.worker import serve, worker  # noqa: E402
 
 app.command()(chat)
+app.command()(reply)
 app.command()(messages)
 app.command("parse-reply")(parse_reply)
 app.add_typer(keys_app, name="keys")
 app.add_typer(campaign_app, name="campaign")
+campaign_app.command("set")(campaign_set)
 app.add_typer(staff_app, name="staff")
+staff_app.command("notices")(staff_notices)
+app.add_typer(inbox_app, name="inbox")
 app.add_typer(locations_app, name="locations")
 app.add_typer(slots_app, name="slots")
 app.add_typer(offers_app, name="offers")
 app.command()(outcome)
+app.command("outcome-correct")(outcome_correct)
+app.add_typer(closures_app, name="closures")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
 app.add_typer(telegram_app, name="telegram")
 app.command()(serve)
 app.command()(worker)
+app.command()(schedule)
 app.add_typer(citizen_app, name="citizen")
 app.add_typer(retention_app, name="retention")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import structlog
 import typer
 
-from recruitbot.settings import get_settings
+from core.settings import get_settings
 
 if TYPE_CHECKING:
     from recruitbot.runtime import Runtime
@@ -25,6 +25,21 @@ LOCK_HELD_EXIT = 3
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 log = structlog.get_logger(__name__)
+
+
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def proxy_options(trusted_proxies: str) -> dict[str, object]:
+    """uvicorn's proxy settings: believe X-Forwarded-* only from the proxies named, by default none.
+
+    uvicorn itself trusts X-Forwarded-For from 127.0.0.1 by default; rotating that header would
+    then dodge the per-address rate limits of anyone connecting through a local process.
+    """
+    trusted = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def serve(
@@ -57,8 +72,10 @@ def serve(
         )
         raise typer.Exit(2)
     runtime = build_runtime(get_settings())  # migrates once, before any API worker starts
+    proxies = proxy_options(runtime.settings.trusted_proxies)
     if workers == 1:
-        uvicorn.run(create_app(runtime, run_scheduler=in_process), host=host, port=port)
+        app = create_app(runtime, run_scheduler=in_process)
+        uvicorn.run(app, host=host, port=port, **proxies)  # type: ignore[arg-type]
         return
     runtime.engine.dispose()
     typer.echo(
@@ -67,7 +84,16 @@ def serve(
         err=True,
     )
     uvicorn.run(
-        "recruitbot.app:create_api_app", factory=True, workers=workers, host=host, port=port
+        "recruitbot.app:create_api_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        # A worker re-imports this CLI before it can answer uvicorn's health check: 3 s of CPU,
+        # 8-9 s on a loaded 2-core machine, past the default 5 s, after which uvicorn kills it
+        # and starts another, which is killed the same way. A hung worker is still replaced.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        **proxies,  # type: ignore[arg-type]
     )
 
 
@@ -100,10 +126,24 @@ def worker(
                 f"reminders {report.reminders}, follow-ups {report.follow_ups}, "
                 f"sent {report.sent}."
             )
+            if report.sent == 0:
+                typer.echo(_why_nothing(runtime))
             return
         _tick_until_stopped(runtime)
     finally:
         lock.release()
+
+
+def _why_nothing(runtime: Runtime) -> str:
+    """Say why a tick sent nothing, and when the next message goes."""
+    from conversation.schedule import plan
+    from recruitbot.cli.schedule import explain_nothing_sent
+    from store.db import unit_of_work
+
+    now = runtime.clock.now()
+    with unit_of_work(runtime.engine) as session:
+        planned = plan(session=session, window=runtime.window, now=now, days=31)
+    return "Nothing sent: " + explain_nothing_sent(planned=planned, window=runtime.window, now=now)
 
 
 def _tick_until_stopped(runtime: Runtime) -> None:

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from booking.slots import create_working_day_slots
-from bot.service import Dialogue
-from scheduler.window import COPENHAGEN, SendWindow
+from conversation.service import Dialogue
+from core.calendar import COPENHAGEN, SendWindow
 from store.models import (
     Campaign,
     Contact,

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.keys import Role, create_key, revoke
-from outreach.municipalities import ensure_municipality, resolve_municipality
+from core.principal import Role
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
 from store.db import unit_of_work
+from store.keys import create_key, revoke
+from store.municipalities import ensure_municipality, resolve_municipality
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 

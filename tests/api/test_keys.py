@@ -15,13 +15,15 @@ from typer.testing import CliRunner
 
 from api.deps import AnyRoleDep
 from api.errors import install_error_handlers
-from api.keys import Role, authenticate
 from api.routing import secured_router
+from core.principal import Role
+from core.settings import get_settings
 from recruitbot.cli import app as cli
 from recruitbot.runtime import Runtime
-from recruitbot.settings import get_settings
-from store.models import ApiKey
+from store.keys import authenticate
+from store.models import ApiKey, StaffMember
 from tests.api.support import bearer, make_key, running_app
+from tests.factories import make_world
 
 FUNNEL = "/api/v1/reports/funnel"
 
@@ -140,14 +142,32 @@ class TestKeysCommand:
 
     def test_create_for_a_municipality(self, cli_database: str, session: Session) -> None:
         result = runner.invoke(
-            cli, ["keys", "create", "--role", "staff", "--municipality", "roskilde"]
+            cli, ["keys", "create", "--role", "coordinator", "--municipality", "roskilde"]
         )
         assert result.exit_code == 0, result.output
         principal = authenticate(session=session, plain=result.output.strip().splitlines()[-1])
         assert principal is not None and principal.municipality_id is not None
 
+    def test_a_staff_key_belongs_to_a_staff_member(
+        self, cli_database: str, session: Session
+    ) -> None:
+        refused = runner.invoke(cli, ["keys", "create", "--role", "staff"])
+        assert refused.exit_code == 2
+        assert "belongs to one staff member" in " ".join(refused.output.split())
+        assert session.scalars(select(ApiKey)).all() == []
+        make_world(session)
+        session.commit()
+        made = runner.invoke(cli, ["keys", "create", "--role", "staff", "--staff", "mette"])
+        assert made.exit_code == 0, made.output
+        principal = authenticate(session=session, plain=made.output.strip().splitlines()[-1])
+        assert principal is not None and principal.role is Role.STAFF
+        member = session.scalars(select(StaffMember)).one()
+        assert member.api_key_id == principal.key_id, "the key sees Mette's own bookings"
+
     def test_unknown_municipality_or_role_is_refused(self, cli_database: str) -> None:
-        result = runner.invoke(cli, ["keys", "create", "--role", "staff", "--municipality", "Oz"])
+        result = runner.invoke(
+            cli, ["keys", "create", "--role", "coordinator", "--municipality", "Oz"]
+        )
         assert result.exit_code == 2
         assert "Unknown municipality" in result.output
         assert runner.invoke(cli, ["keys", "create", "--role", "admin"]).exit_code == 2

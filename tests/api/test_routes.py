@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api.deps import get_principal
-from api.keys import Role
 from api.routing import API_PREFIX
+from core.principal import Role
 from recruitbot.runtime import Runtime
 from tests.api.support import bearer, make_key, running_app
 

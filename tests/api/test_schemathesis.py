@@ -22,10 +22,10 @@ from schemathesis import Case
 from schemathesis.checks import CheckFunction
 from sqlmodel import Session
 
-from api.keys import Role
+from core.principal import Role
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
 from tests.api.support import bearer, make_key
 from tests.monitoring.rows import Rows, record
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import POSTGRES_ADMIN_URL
 
 REPO = Path(__file__).resolve().parents[2]
-ROWS = {"import", "launch", "send", "webhook", "reminders", "tables"}
+ROWS = {"import", "launch", "send", "webhook", "reply", "step", "reminders", "tables"}
 FIGURE_KEYS = {
     "row", "backend", "what", "figure", "unit", "reference", "reference_what", "ratio", "target",
     "met", "details",
@@ -46,5 +46,5 @@ def test_quick_bench_writes_every_row(tmp_path: Path) -> None:
         if figure["target"] is not None:
             assert isinstance(figure["met"], bool)
     with_targets = {f["row"] for f in figures if f["target"]}
-    assert with_targets == {"import", "launch", "webhook", "reminders", "tables"}
+    assert with_targets == {"import", "launch", "webhook", "reply", "step", "reminders", "tables"}
     assert "recruitbot bench" in result.stdout

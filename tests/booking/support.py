@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from bot.service import start
-from scheduler.window import COPENHAGEN
+from conversation.intake import receive_text
+from conversation.service import start
+from core.calendar import COPENHAGEN
 from store.models import Booking, Contact, Message, Slot
 from store.types import BookingStatus
 from tests.factories import DIALOGUE, MONDAY, World, add_contact, make_world
-from webhooks.inbound import receive_text
 
 NOW = MONDAY + timedelta(hours=2)  # Monday 23 November 2026, 10:00 in Copenhagen
 

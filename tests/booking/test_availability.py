@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.errors import ConflictError, InvalidInputError, NotFoundError
 from booking import availability, directory
 from booking.access import EVERYTHING, Scope
 from booking.directory import LocationKind
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
+from core.errors import ConflictError, InvalidInputError, NotFoundError
 from store.models import Slot
 from tests.booking.support import NOW
 from tests.factories import WINDOW, World, make_world
@@ -251,6 +251,28 @@ class TestDirectory:
         assert by_id.id == found.id
         with pytest.raises(NotFoundError):
             directory.find_staff_member(session=session, scope=EVERYTHING, ref="Ingen")
+
+    def test_names_with_ae_oe_aa_are_found_in_any_case(self, session: Session) -> None:
+        world = world_without_slots(session)
+        roskilde = Scope(municipality_id=world.municipality.id)
+        member = directory.add_staff_member(
+            session=session, scope=roskilde, name="Mads Østergaard", municipality=None
+        )
+        for typed in (
+            "Mads Østergaard",
+            "mads østergaard",
+            "MADS ØSTERGAARD",
+            " mads  Østergaard ",
+        ):
+            found = directory.find_staff_member(session=session, scope=roskilde, ref=typed)
+            assert found.id == member.id, typed
+        world.location.name = "Ødsted Forsamlingshus"
+        session.flush()
+        for typed in ("ødsted forsamlingshus", "ØDSTED FORSAMLINGSHUS"):
+            found_place = directory.find_location(session=session, scope=roskilde, ref=typed)
+            assert found_place.id == world.location.id, typed
+        with pytest.raises(NotFoundError):  # Ø is not O
+            directory.find_location(session=session, scope=roskilde, ref="Odsted Forsamlingshus")
 
 
 def test_slots_span_no_midnight() -> None:

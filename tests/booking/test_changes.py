@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.errors import ConflictError, InvalidInputError, NotFoundError
 from booking import changes, directory
 from booking.access import EVERYTHING, Scope
 from booking.bookings import SlotTakenError
 from booking.slots import free_slots
 from bot.types import ConversationState, Step
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
+from core.errors import ConflictError, InvalidInputError, NotFoundError
 from store.models import Booking, Conversation, Reminder, Slot
 from store.types import BookingStatus, DueStatus
 from tests.booking.support import NOW, book, last_id, queued_since, say

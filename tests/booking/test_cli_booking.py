@@ -11,12 +11,12 @@ from sqlmodel import Session, col
 from typer.testing import CliRunner
 
 from booking.bookings import book
-from bot.service import start
+from conversation.service import start
+from core.calendar import COPENHAGEN
+from core.settings import get_settings
 from recruitbot.cli import app as cli
-from recruitbot.settings import get_settings
-from scheduler.window import COPENHAGEN
 from store.db import unit_of_work
-from store.models import Booking, FollowUp, MonitoringRecord, Slot
+from store.models import AuditEvent, Booking, FollowUp, MonitoringRecord, Slot
 from tests.factories import DIALOGUE, WINDOW, add_contact, make_world
 
 runner = CliRunner()
@@ -204,6 +204,10 @@ class TestOffersAndOutcome:
             assert record.referrals_municipal == "rygestop,motion" and record.gp_advice
             assert session.scalars(select(FollowUp)).one().booking_id == booking_id
             assert session.get_one(Booking, booking_id).status == "attended"
+            audited = session.scalars(
+                select(AuditEvent).where(col(AuditEvent.action) == "booking.outcome")
+            ).one()
+            assert (audited.actor, audited.subject_id) == ("cli", booking_id)
         again = run("outcome", str(booking_id), "--no-show", code=1)
         assert "recorded already" in again
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from api.keys import Role
 from booking import directory
 from booking.access import EVERYTHING
+from core.calendar import COPENHAGEN
+from core.clock import SimulatedClock
+from core.principal import Role
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
 from store.db import unit_of_work
 from store.models import AuditEvent, Booking, Message, Slot
 from tests.api.support import bearer, make_key
@@ -185,10 +186,19 @@ class TestSlots:
             api.call("POST", "/slots", "lejre", json=self.body(api, starts_at="2026-12-07T10:00")),
             404,
         )
-        error(
-            api.call("POST", "/slots", "staff", json=self.body(api, starts_at="2026-12-07T10:00")),
-            403,
+        # A staff key opens slots for itself only: a colleague's are refused, nothing written.
+        refused = api.call(
+            "POST", "/slots", "colleague", json=self.body(api, starts_at="2026-12-07T10:00")
         )
+        assert "only for its own staff member" in error(refused, 403)
+        with Session(api.engine) as session:
+            assert session.scalars(select(Slot).where(col(Slot.starts_at) == _ten())).all() == []
+
+    def test_a_staff_key_opens_its_own_slots(self, api: Api) -> None:
+        own = self.body(api, starts_at="2026-12-07T10:00", minutes=30)
+        created = api.call("POST", "/slots", "staff", json=own)
+        assert created.status_code == 201, created.text
+        assert created.json()["created"][0]["ends_at"] == "2026-12-07T10:30:00+01:00"
 
     def test_list_with_filters(self, api: Api) -> None:
         day = {"from": "2026-11-25", "to": "2026-11-25"}
@@ -313,3 +323,8 @@ class TestOffers:
         assert "svoemmehold" not in {o["code"] for o in lejre}
         with Session(api.engine) as session:
             assert session.scalar(select(func.count()).select_from(Booking)) == 2
+
+
+def _ten() -> datetime:
+    """Monday 7 December 2026, 10:00 in Copenhagen."""
+    return datetime(2026, 12, 7, 10, 0, tzinfo=COPENHAGEN)

@@ -10,9 +10,9 @@ from sqlmodel import Session, col
 
 from booking.follow_ups import needs_help
 from booking.outcomes import Outcome, record_outcome
-from scheduler import jobs
-from scheduler.window import COPENHAGEN
-from store.models import FollowUp, Message, Reminder
+from conversation import jobs
+from core.calendar import COPENHAGEN
+from store.models import CampaignBlackout, Conversation, FollowUp, Message, Reminder
 from store.types import DueStatus, ReminderKind
 from tests.booking.support import conversation_held, outbound, say
 from tests.factories import DIALOGUE
@@ -194,3 +194,39 @@ class TestFollowUp:
         tick(session, sent + timedelta(days=20))
         assert len(outbound(session, kind="follow_up")) == 1
         assert "staff_follow_up_no_answer" not in staff_kinds(session)
+
+
+class TestBlackout:
+    def test_a_follow_up_due_in_a_blackout_goes_once_after_it_and_its_nudge_is_timed_from_then(
+        self, session: Session
+    ) -> None:
+        _, booking, now = conversation_held(session)
+        assert booking.id is not None
+        record_outcome(
+            session=session,
+            dialogue=DIALOGUE,
+            booking_id=booking.id,
+            outcome=Outcome(attended=True, referrals_municipal=("motion",), further_course=True),
+            now=now,
+        )
+        follow_up = session.scalars(select(FollowUp)).one()
+        due = follow_up.due_at.astimezone(COPENHAGEN)  # Wednesday 16 December, 10:00
+        campaign_id = session.get_one(Conversation, follow_up.conversation_id).campaign_id
+        session.add(
+            CampaignBlackout(
+                campaign_id=campaign_id,
+                first_day=due.date(),
+                last_day=due.date() + timedelta(days=6),  # until Tuesday 22 December
+            )
+        )
+        session.flush()
+        for day in range(8):  # a tick each day of the blackout at 10:00, and the day after
+            tick(session, due + timedelta(days=day))
+        assert len(outbound(session, kind="follow_up")) == 1, "one message per row, ever"
+        sent = the_follow_up(session).done_at
+        assert sent is not None
+        assert sent.astimezone(COPENHAGEN) == datetime(2026, 12, 23, 10, 0, tzinfo=COPENHAGEN)
+        ((kind, nudge_at),) = pending(session)
+        assert kind == ReminderKind.FOLLOW_UP_NUDGE
+        assert nudge_at.date() > (sent + timedelta(days=4)).date(), "timed from the real send"
+        assert staff_kinds(session) == [], "no staff alert at the blackout's end"

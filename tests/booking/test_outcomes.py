@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.errors import AppError
 from booking import offers
 from booking.outcomes import (
     Outcome,
@@ -16,7 +15,8 @@ from booking.outcomes import (
     one_month_after,
     record_outcome,
 )
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
+from core.errors import AppError
 from store.models import (
     Booking,
     CampaignPartner,

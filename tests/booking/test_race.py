@@ -18,12 +18,12 @@ from sqlmodel import Session, col
 
 from booking.bookings import SlotTakenError, book
 from bot.types import ConversationState
+from conversation.intake import receive_text
 from store.db import make_engine, unit_of_work
 from store.models import Booking, Conversation, Message, Slot
 from store.types import BookingStatus
 from tests.booking.support import NOW, invite, to_choosing
 from tests.factories import DIALOGUE, WINDOW, make_world
-from webhooks.inbound import receive_text
 
 CITIZENS = 20
 Result = TypeVar("Result")

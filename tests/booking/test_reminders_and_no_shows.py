@@ -10,9 +10,9 @@ from sqlmodel import Session, col
 
 from booking.bookings import reminder_due
 from booking.outcomes import Outcome, record_outcome
-from bot.service import Dialogue
-from scheduler import jobs
-from scheduler.window import COPENHAGEN, SendWindow
+from conversation import jobs
+from conversation.service import Dialogue
+from core.calendar import COPENHAGEN, SendWindow
 from store.models import Booking, Contact, Conversation, Reminder, Slot
 from store.types import BookingStatus, ConversationStatus, DueStatus, ReminderKind
 from tests.booking.support import active_booking, book, last_id, outbound, queued_since, say
@@ -87,6 +87,7 @@ class TestReminder:
         self, session: Session
     ) -> None:
         world = make_world(session)
+        world.campaign.window_start_hour = 8  # the campaign's own hours open at 08:00 too
         booking = book(session, world, "+4520000001")
         reminder = booking_reminder(session, booking)
         starts = session.get_one(Slot, booking.slot_id).starts_at

@@ -62,9 +62,17 @@ REPLIES: list[tuple[str, ConversationState, str, Step, list[MessageKind], tuple[
         (Declined(), CloseConversation("declined")),
     ),
     (
-        "invited unclear",
+        "invited question is answered, then asked again",
         ConversationState(),
         "hvad koster det",
+        Step.INVITED,
+        [K.INFO, K.CLARIFICATION],
+        (),
+    ),
+    (
+        "invited unclear",
+        ConversationState(),
+        "måske om lidt",
         Step.INVITED,
         [K.CLARIFICATION],
         (),

@@ -160,7 +160,7 @@ class TestCommands:
         transition = say(ConversationState(step=Step.HEALTH), "stpo")
         assert OptOut() not in transition.effects
         text = transition.outbound[0].text
-        assert text.startswith("Vil du afmelde dig, så skriv STOP.\nVi forstod desværre ikke")
+        assert text.startswith("Mente du STOP? Skriv STOP, så får du ikke flere beskeder.\nVi")
         assert "1 Fremragende" in text
 
     def test_a_near_miss_asked_twice_offers_a_person(self) -> None:

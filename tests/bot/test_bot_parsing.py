@@ -130,11 +130,39 @@ class TestOptOut:
     @pytest.mark.parametrize(
         "text",
         [
+            "jeg vil gerne afmeldes",
+            "lad mig være",
+            "slet mit nummer",
+            "fjern mig fra listen",
+            "ingen flere sms tak",
+            "remove me",
+            "don't text me again",
+            "Nej tak. Slet venligst mine oplysninger",
+            "st\u200bop",
+            "af\u00admeld",
+            "ＳＴＯＰ",
+            # A stop anywhere in a long message counts (issue 15).
+            "Jeg skal lige stoppe bilen, så skriver jeg om lidt igen, tak for beskeden stop",
+            "Hej jeg har virkelig ikke tid til det her og har fået mange af dem, så stop nu",
+        ],
+    )
+    def test_opt_out_in_ordinary_words(self, text: str) -> None:
+        assert parsing.is_opt_out(text, WORDS.stop)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
             "stoppested",
             "afmeldt?",
             "Er jeg afmeldt?",
             "jeg kan ikke stoppe med at ryge, kan I hjælpe?",
-            "Jeg skal lige stoppe bilen, så skriver jeg om lidt igen, tak for beskeden stop",
+            "stop ikke",
+            "bus stop",
+            "stop rygning",
+            "I want to quit smoking",
+            "I need help to stop smoking",
+            "afmeld tiden",
+            "Jeg vil gerne afmelde min tid",
             "",
         ],
     )

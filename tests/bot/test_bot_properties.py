@@ -22,8 +22,10 @@ from bot.types import (
     MessageKind,
     NotifyStaff,
     OptOut,
+    ReopenConversation,
     Screening,
     SlotOffer,
+    SlotWish,
     Step,
     Text,
     Transition,
@@ -70,9 +72,21 @@ contexts = st.builds(
     municipality=st.sampled_from([None, "Roskilde Kommune"]),
     target_municipality=st.sampled_from(["", "Roskilde Kommune", "Lyngby-Taarbæk Kommune"]),
     free_slots=st.lists(slots, max_size=10).map(tuple),
+    wished_slots=st.lists(slots, max_size=6).map(tuple),
+    locations=st.sampled_from(
+        [(), ("Sundhedscenter Roskilde",), ("Sundhedscenter Roskilde", "FOA, Roskilde")]
+    ),
+    closed_at=st.sampled_from([None, NOW - timedelta(days=2), NOW - timedelta(days=40)]),
     booking=st.none() | slots,
     phone_number=st.sampled_from(["", "46 31 30 00", "+45 47 35 10 00"]),
     invitation_template=st.sampled_from(TEMPLATES),
+)
+wishes = st.builds(
+    SlotWish,
+    weekdays=st.lists(st.integers(0, 6), max_size=2).map(tuple),
+    not_weekdays=st.lists(st.integers(0, 6), max_size=2).map(tuple),
+    after=st.sampled_from([None, "10:00", "12:00", "16:00"]),
+    places=st.sampled_from([(), ("roskilde",), ("vejle",)]),
 )
 states = st.builds(
     ConversationState,
@@ -88,6 +102,7 @@ states = st.builds(
     close_reason=st.sampled_from(CLOSE_REASONS),
     awaiting_rebook=st.booleans(),
     awaiting_follow_up_reply=st.booleans(),
+    wish=st.none() | wishes,
 ).map(
     # A follow-up is only ever sent while booked or after the conversation took place.
     lambda state: (
@@ -101,6 +116,28 @@ replies = st.one_of(
     st.sampled_from(KEYWORDS),
     st.lists(
         st.sampled_from([*KEYWORDS, "1", "2", "1970", "nr", "ikke", "🙂", "!"]), max_size=8
+    ).map(" ".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "tirsdag",
+                "om eftermiddagen",
+                "efter kl 16",
+                "i næste uge",
+                "uge 51",
+                "den 14.",
+                "14/12",
+                "i Vejle",
+                "ikke",
+                "men",
+                "ja",
+                "2",
+                "alligevel",
+                "ny tid",
+                "morgen",
+            ]
+        ),
+        max_size=6,
     ).map(" ".join),
 )
 inbounds: st.SearchStrategy[Inbound] = st.one_of(
@@ -173,6 +210,13 @@ class TestStepProperties:
         state = state.with_(step=Step.CLOSED)
         transition = run(state, inbound, ctx)
         sent = {message.kind for message in transition.outbound}
+        if ReopenConversation() in transition.effects:
+            # Only a citizen who cancelled lately, asking for a new time, gets times again.
+            assert state.close_reason == "cancelled" and isinstance(inbound, Text)
+            assert ctx.closed_at is not None and NOW - ctx.closed_at <= timedelta(days=30)
+            assert transition.state.step is Step.CHOOSING_SLOT
+            assert sent <= {K.SLOT_OFFER, K.INFO}
+            return
         if state.close_reason == "opted_out":
             assert sent <= {K.OPT_IN, K.HELP}
         elif isinstance(inbound, Event):

@@ -16,6 +16,8 @@ from bot.types import (
     ConversationState,
     Declined,
     Effect,
+    JoinWaitlist,
+    LeaveWaitlist,
     MessageKind,
     NotifyStaff,
     OptIn,
@@ -65,6 +67,8 @@ BOOKED = ConversationState(step=Step.BOOKED)
 BOOKED_FOLLOWED_UP = BOOKED.with_(awaiting_follow_up_reply=True)
 DECLINED = ConversationState(step=Step.CLOSED, close_reason="declined")
 OPTED_OUT = ConversationState(step=Step.CLOSED, close_reason="opted_out")
+WAITLIST_ASKED = ConversationState(step=Step.WAITLIST_ASKED)
+ON_WAITLIST = ConversationState(step=Step.WAITLIST)
 ATTENDED_FOLLOWED_UP = ConversationState(
     step=Step.CLOSED, close_reason="attended", awaiting_follow_up_reply=True
 )
@@ -115,7 +119,14 @@ CASES = [
         case("invited ja nej", INVITED, "ja nej", Step.INVITED, K.CLARIFICATION),
         then={"misunderstood": 1},
     ),
-    case("invited question", INVITED, "hvad koster det", Step.INVITED, K.CLARIFICATION),
+    case(
+        "invited question answered",
+        INVITED,
+        "hvad koster det",
+        Step.INVITED,
+        K.INFO,
+        K.CLARIFICATION,
+    ),
     case("invited stop typo is asked", INVITED, "stpo", Step.INVITED, K.CLARIFICATION),
     case("invited help", INVITED, "HJÆLP", Step.INVITED, K.HELP),
     case("invited help without æ", INVITED, "hjaelp", Step.INVITED, K.HELP),
@@ -274,6 +285,23 @@ CASES = [
         case("booked follow-up answer", BOOKED_FOLLOWED_UP, "Det går fint", Step.BOOKED, K.INFO),
         effects=(NotifyStaff("follow_up_reply"),),
     ),
+    # ---- the waitlist
+    with_(
+        case("waitlist yes", WAITLIST_ASKED, "ja tak", Step.WAITLIST, K.INFO),
+        effects=(JoinWaitlist(),),
+    ),
+    case("waitlist no", WAITLIST_ASKED, "nej", Step.CHOOSING_SLOT, K.INFO),
+    case("waitlist unclear", WAITLIST_ASKED, "måske", Step.WAITLIST_ASKED, K.CLARIFICATION),
+    with_(
+        case("on waitlist leave", ON_WAITLIST, "nej tak", Step.CLOSED, K.GOODBYE),
+        effects=(LeaveWaitlist(), CloseConversation("waitlist_left")),
+    ),
+    with_(case("on waitlist thanks", ON_WAITLIST, "tak", Step.WAITLIST), ctx=NO_SLOTS),
+    with_(
+        case("on waitlist unclear", ON_WAITLIST, "hvad nu", Step.WAITLIST, K.CLARIFICATION),
+        ctx=NO_SLOTS,
+    ),
+    case("on waitlist times free", ON_WAITLIST, "er der noget?", Step.CHOOSING_SLOT, K.SLOT_OFFER),
     # ---- closed
     case("closed question", DECLINED, "Hvornår er det?", Step.CLOSED, K.INFO),
     case("closed thanks", DECLINED, "tak", Step.CLOSED),

@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from channels.twilio import TwilioChannel
-from outreach.optout import is_opted_out
-from outreach.sending import send_batch
+from delivery.optout import is_opted_out
+from delivery.sender import send_batch
 from store import outbox
 from store.models import Contact, Message
 from store.types import MessageStatus, Trigger

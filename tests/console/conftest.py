@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -20,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from store.db import make_engine
 from store.migrate import upgrade
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
+from tests.console.browser import chromium, serving
 from tests.console.support import Console, console_on
 from tests.console.world import ConsoleWorld, build
 
@@ -100,3 +102,25 @@ def _copy(admin: Engine, *, template: str, name: str) -> None:
             if attempt == 19:
                 raise
             time.sleep(0.25)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for this module's pages (skipped where the machine has none)."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def live(
+    sqlite_world: tuple[Path, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Console, str]]:
+    """The console world served by uvicorn on a free port (SQLite), shared by one module."""
+    source, world = sqlite_world
+    path = tmp_path_factory.mktemp("browser") / "console.db"
+    shutil.copyfile(source, path)
+    with (
+        console_on(f"sqlite:///{path}", world=world) as console,
+        serving(console.client.app) as base,  # type: ignore[arg-type]
+    ):
+        yield console, base

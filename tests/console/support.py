@@ -11,10 +11,10 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from core.clock import SimulatedClock
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
 from tests.console.world import CONSOLE_NOW, ConsoleWorld, build
 
 FormData = Mapping[str, str | Sequence[str]]

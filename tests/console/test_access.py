@@ -27,6 +27,8 @@ PAGES = {
     "/console/bookings": {"coordinator", "national", "staff"},
     "/console/bookings/{booking}": {"coordinator", "national", "staff"},
     "/console/bookings/{booking}/outcome": {"coordinator", "national", "staff"},
+    "/console/closures": {"coordinator", "national", "staff"},
+    "/console/import": {"coordinator", "national"},
 }
 USERS = ("coordinator", "national", "staff", "evaluator")
 
@@ -51,8 +53,11 @@ def test_each_role_opens_exactly_its_pages(console: Console, who: str) -> None:
 @pytest.mark.parametrize(
     ("who", "shown"),
     [
-        ("coordinator", ["Kampagner", "Rekruttering", "Bookinger", "Tider", "Evaluering"]),
-        ("staff", ["Bookinger", "Tider"]),
+        (
+            "coordinator",
+            ["Kampagner", "Rekruttering", "Bookinger", "Tider", "Fravær", "Evaluering"],
+        ),
+        ("staff", ["Bookinger", "Tider", "Fravær"]),
         ("evaluator", ["Rekruttering", "Evaluering"]),
     ],
 )

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from recruitbot.settings import Settings
+from core.settings import Settings
 from store.db import unit_of_work
 from store.models import AuditEvent, Booking, FollowUp, Message, MonitoringRecord
 from tests.console.support import Console
 from tests.console.test_campaign_pages import field_errors
-from webhooks.telegram_common import TelegramSetup
+from webhooks.telegram.common import TelegramSetup
 
 
 def booking(console: Console, booking_id: int) -> Booking:
@@ -206,3 +206,27 @@ def test_the_telegram_button_opens_the_outcome_page(console: Console) -> None:
     assert response.headers["location"] == f"/console/sign-in?next=/console/bookings/{held}/outcome"
     console.sign_in_with(console.world.keys["staff"], next_path=f"/console/bookings/{held}/outcome")
     assert re.search(r"<h2 id=\"udfald\">Registrér udfaldet</h2>", console.get(link).text)
+
+
+class TestCorrection:
+    def test_a_recorded_outcome_is_corrected_with_a_reason(self, console: Console) -> None:
+        console.sign_in("staff")
+        done = console.world.recorded[0]
+        page = f"/console/bookings/{done}"
+        html = console.get(page).text
+        assert "Ret udfaldet" in html and 'value="motion" checked' in html
+        path = f"{page}/outcome/correction"
+        missing = console.post(path, {"attended": "no"}, page=page)
+        assert missing.status_code == 422 and "Skriv kort, hvorfor" in missing.text
+        assert booking(console, done).status == "attended"
+        fixed = console.post(path, {"attended": "no", "reason": "trykket forkert"}, page=page)
+        assert fixed.status_code == 303, fixed.text
+        assert booking(console, done).status == "no_show"
+        with unit_of_work(console.engine) as session:
+            records = session.scalars(
+                select(MonitoringRecord).where(MonitoringRecord.booking_id == done)
+            ).all()
+            assert records == []
+        entry = audited(console, "booking.outcome_corrected")[-1]
+        assert entry.subject_id == done and entry.detail.endswith("trykket forkert")
+        assert "Udfaldet er rettet" in console.get(f"{page}?done=outcome_corrected").text

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from outreach import campaign_setup
 from store.db import unit_of_work
-from store.models import Campaign, Invitation
+from store.models import AuditEvent, Campaign, Invitation
 from tests.console.support import Console
 
 STOP_TEXT = (
@@ -158,6 +158,20 @@ class TestPreviewAndLaunch:
         assert "Hej Medlem! Roskilde Kommune tilbyder dig et gratis sundhedstjek." in html
         assert "GSM-7" in html and "7,35 kr." in html  # 21 one-segment texts at 0,35 kr.
         assert "falder i ugerne før jul" in html  # the warnings come in Danish
+
+    def test_the_preview_logs_that_sample_names_were_shown(self, console: Console) -> None:
+        draft = self._draft(console)
+        assert console.get(f"/console/campaigns/{draft}/preview").status_code == 200
+        with unit_of_work(console.engine) as session:
+            reads = list(
+                session.scalars(
+                    select(AuditEvent).where(AuditEvent.detail == "console campaign preview")
+                )
+            )
+        assert reads, "the sample shows members' first names: as the API, the console logs it"
+        assert {read.action for read in reads} == {"citizen.read"}
+        assert {read.subject_type for read in reads} == {"contact"}
+        assert all(read.actor.startswith("api_key:") for read in reads)
 
     def test_a_refused_template_says_what_to_mend(self, console: Console) -> None:
         draft = self._draft(console)

@@ -15,10 +15,10 @@ from console.auth_pages import safe_next
 from console.calendar import iso_week, week_start
 from console.charts import BAR_AREA, STUB, bar_chart
 from console.reports import read_filters
+from core.clock import SimulatedClock
 from outreach.preview import _WARNINGS
 from outreach.templates import _SAY, template_problems
 from recruitbot.demo.serve import ShiftedClock
-from scheduler.clock import SimulatedClock
 from tests.console import browser
 
 texts = st.text(max_size=60)

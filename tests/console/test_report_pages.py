@@ -42,6 +42,17 @@ class TestFunnel:
         html = console.get(f"/console/funnel?campaign={campaign}").text
         assert f'<option value="{campaign}" selected>Test</option>' in html
 
+    def test_the_funnel_of_one_partner_counts_the_members_it_invited(
+        self, console: Console
+    ) -> None:
+        console.sign_in("evaluator")
+        html = console.get("/console/funnel?partner=FOA+Roskilde").text
+        assert '<option value="FOA Roskilde" selected>FOA Roskilde</option>' in html
+        assert re.search(r"Har booket en sundhedssamtale</th><td class=\"num\">9</td>", html)
+        # 3F's members are on the list but were never invited: nothing to count.
+        other = console.get("/console/funnel?partner=3F+Roskilde").text
+        assert re.search(r"Har booket en sundhedssamtale</th><td class=\"num\">0</td>", other)
+
     def test_the_live_refresh_gets_only_the_figures(self, console: Console) -> None:
         console.sign_in("evaluator")
         page = console.get("/console/funnel").text

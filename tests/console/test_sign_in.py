@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from api.keys import revoke
 from console.sessions import LIFETIME
 from store.db import unit_of_work
+from store.keys import revoke
 from store.models import ApiKey, Campaign, ConsoleSession
 from tests.console.support import Console, csrf_of
 
@@ -155,3 +155,43 @@ class TestForms:
         assert headers["cache-control"] == "no-store"
         assert headers["x-frame-options"] == "DENY"
         assert "script-src 'self'" in headers["content-security-policy"]
+
+
+class TestSignInThrottle:
+    """Failed sign-ins are throttled per address and per key prefix (5 a minute by default)."""
+
+    def test_wrong_keys_from_an_address_wait_then_may_try_again(self, console: Console) -> None:
+        limit = console.runtime.settings.console_sign_in_failures_per_minute
+        codes = [console.sign_in_with(f"rbk_guess{n:08d}").status_code for n in range(limit)]
+        assert codes == [401] * limit
+        refused = console.sign_in_with("rbk_guess-more")
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert "For mange forsøg" in refused.text
+        assert "recruitbot_console=" not in refused.headers.get("set-cookie", "")
+        console.clock.advance(timedelta(seconds=int(refused.headers["Retry-After"])))
+        assert console.sign_in("coordinator").status_code == 303
+
+    def test_one_target_from_many_addresses_is_throttled(self, console: Console) -> None:
+        from fastapi.testclient import TestClient
+
+        limit = console.runtime.settings.console_sign_in_failures_per_minute
+        app = console.client.app
+        target = console.world.keys["coordinator"][:12] + "wrong-tail"
+        codes = []
+        for n in range(limit + 1):
+            other = Console(
+                TestClient(app, client=(f"192.0.2.{n + 1}", 50000)),
+                console.runtime,
+                console.world,
+                console.clock,
+            )
+            codes.append(other.sign_in_with(target).status_code)
+        assert codes == [401] * limit + [429]
+        # Another key from a fresh address is not held up by that.
+        fresh = Console(
+            TestClient(app, client=("198.51.100.9", 50000)),
+            console.runtime,
+            console.world,
+            console.clock,
+        )
+        assert fresh.sign_in_with(console.world.keys["staff"]).status_code == 303

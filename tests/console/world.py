@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
-from api.keys import Role
 from booking import directory
 from booking.access import EVERYTHING
 from booking.outcomes import Outcome, record_outcome
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
+from core.principal import Role
 from store.db import unit_of_work
 from store.models import Campaign
 from store.types import Education

@@ -15,7 +15,6 @@ import json
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.fakes.telegram_contract import MISSING_SPEC, TelegramContract, decode_form_value
+from tests.waiting import wait_started
 
 TOKEN = "123456789:fake-token-for-tests_0123456789abcd"
 BOT_USER = {
@@ -267,10 +267,7 @@ def _start() -> _Running:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the fake Bot API did not start"
-        time.sleep(0.01)
+    wait_started(server, thread, "the fake Bot API")
     fake.base_url = f"http://127.0.0.1:{port}/bot"
     return _Running(fake, server, thread)
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.keys import Role
+from core.principal import Role
 from monitoring.suppression import HIDDEN
 from tests.api.support import bearer, make_key, running_app
 from tests.monitoring.rows import T0, Rows, record

@@ -13,9 +13,9 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from core.settings import get_settings
 from monitoring.suppression import HIDDEN
 from recruitbot.cli import app
-from recruitbot.settings import get_settings
 from tests.monitoring.rows import Rows, record
 
 runner = CliRunner()

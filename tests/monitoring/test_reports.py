@@ -211,3 +211,5 @@ class TestScope:
         assert scope.model_dump(by_alias=True)["from"] == date(2026, 1, 1)
         assert csv_filename("funnel", scope) == "funnel_265_campaign4_2026-01-01_2026-03-31.csv"
         assert csv_filename("tables", ReportScope()) == "tables_all.csv"
+        by_partner = ReportScope(partner="FOA Sjælland/Østerbro", municipality="265")
+        assert csv_filename("funnel", by_partner) == "funnel_265_FOA-Sjaelland-Osterbro.csv"

@@ -10,8 +10,8 @@ from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlmodel import Session
 
+from core.pseudonyms import Pseudonymizer
 from outreach.contacts import import_members, read_member_file
-from outreach.pseudonyms import Pseudonymizer
 from store.models import Contact
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)

@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.dk import cpr
 
+from core.cpr import parse_cpr
+from core.phone import parse_phone
 from outreach.contacts.fields import (
     birth_date_from_cpr,
     parse_birth_date,
-    parse_cpr,
     parse_education,
     parse_language,
-    parse_phone,
 )
 from store.types import Education
 
@@ -192,3 +192,16 @@ class TestParseLanguage:
     @given(st.text())
     def test_never_raises(self, text: str) -> None:
         assert parse_language(text) in (None, "da", "en")
+
+
+class TestOneNumberRule:
+    """`core.phone` reads every number: a list's rule refuses what cannot take an SMS, a sender's
+    rule keeps any possible number so that no reply is lost."""
+
+    def test_a_sender_is_kept_where_a_list_row_would_be_refused(self) -> None:
+        from core.phone import parse_phone, parse_sender
+
+        assert parse_phone("80 20 30 40") is None  # a Danish toll-free number takes no SMS
+        assert parse_sender("80 20 30 40") == "+4580203040"
+        assert parse_sender("+45 20 12 34 56") == parse_phone("20 12 34 56") == "+4520123456"
+        assert parse_sender("not a number") is None and parse_sender("") is None

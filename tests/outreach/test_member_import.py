@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, func, select
 
+from core.pseudonyms import Pseudonymizer
 from outreach.contacts import ImportReport, import_members, read_member_file
 from outreach.contacts import importing as importing_module
-from outreach.pseudonyms import Pseudonymizer
 from outreach.synthetic import write_member_csv
 from store.models import Contact, Membership, Municipality, Partner
 
@@ -27,12 +27,23 @@ Raw = dict[str, str]
 
 
 def _import(
-    session: Session, *rows: Raw, partner: str = "FOA Roskilde", now: datetime = NOW
+    session: Session,
+    *rows: Raw,
+    partner: str = "FOA Roskilde",
+    now: datetime = NOW,
+    confirm: bool = False,
+    scope: int | None = None,
 ) -> ImportReport:
     """Import rows as if they were lines 2, 3, … of a file."""
     numbered = [(line, raw) for line, raw in enumerate(rows, start=2)]
     return import_members(
-        session=session, rows=numbered, partner_name=partner, pseudonymizer=IDS, now=now
+        session=session,
+        rows=numbered,
+        partner_name=partner,
+        pseudonymizer=IDS,
+        now=now,
+        confirm_phone_changes=confirm,
+        scope_municipality_id=scope,
     )
 
 
@@ -52,7 +63,14 @@ class TestImportMembers:
              "municipality": "Roskilde", "education": "Faglært", "language": "Engelsk"},
             {"name": "Bo Berg", "phone": "+45 30123456"},
         )  # fmt: skip
-        assert report.as_dict() == {"imported": 2, "updated": 0, "unchanged": 0, "rejected": []}
+        assert report.as_dict() == {
+            "imported": 2,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": [],
+            "to_confirm": [],
+            "warnings": [],
+        }
         first, second = _contacts(session)
         assert first.phone == "+4520123456"
         assert first.public_id == IDS.contact_id("+4520123456")
@@ -88,6 +106,8 @@ class TestImportMembers:
                 {"line": 5, "reason": "missing phone number"},
                 {"line": 6, "reason": "unknown municipality 'Narnia'"},
             ],
+            "to_confirm": [],
+            "warnings": [],
         }
         assert [c.phone for c in _contacts(session)] == ["+4520123456", "+4520123459"]
 
@@ -149,7 +169,14 @@ class TestDuplicates:
             {"name": "Bo Berg", "phone": "20 12 34 56", "cpr": "0101701234", "education": ""},
             now=later,
         )
-        assert report.as_dict() == {"imported": 0, "updated": 1, "unchanged": 0, "rejected": []}
+        assert report.as_dict() == {
+            "imported": 0,
+            "updated": 1,
+            "unchanged": 0,
+            "rejected": [],
+            "to_confirm": [],
+            "warnings": [],
+        }
         session.expire_all()
         [contact] = _contacts(session)
         assert contact.name == "Bo Berg"
@@ -201,6 +228,7 @@ class TestDuplicates:
             session,
             {"phone": "30123456", "cpr": "0101701234"},  # moves to a new number
             {"phone": "20123456", "name": "New owner"},  # who now has the old one
+            confirm=True,
         )
         assert (report.imported, report.updated) == (1, 1)
         assert sorted(c.phone for c in _contacts(session)) == ["+4520123456", "+4530123456"]

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from core.pseudonyms import Pseudonymizer
+from core.settings import Settings
 from outreach.contacts import import_members, read_member_file
-from outreach.pseudonyms import Pseudonymizer
-from recruitbot.settings import Settings
 from store.models import Contact
 
 ROWS = 100_000

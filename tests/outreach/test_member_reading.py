@@ -126,10 +126,10 @@ class TestHeaders:
     )  # fmt: skip
     def test_synonyms(self, header: str, field: str) -> None:
         positions = map_columns(["Mobil", header] if field != "phone" else [header])
-        assert positions[field] == (1 if field != "phone" else 0)
+        assert positions[field] == ((1,) if field != "phone" else (0,))
 
     def test_mobile_is_preferred_over_telephone(self) -> None:
-        assert map_columns(["Telefon", "Mobil"])["phone"] == 1
+        assert map_columns(["Telefon", "Mobil"])["phone"] == (1,)
 
     def test_unknown_columns_are_ignored_and_listed(self, tmp_path: Path) -> None:
         path = _write(
@@ -162,7 +162,7 @@ class TestMapping:
 
     def test_mapping_overrides_a_synonym(self) -> None:
         positions = map_columns(["Telefon", "SMS-nummer"], mapping={"SMS-nummer": "phone"})
-        assert positions == {"phone": 1}
+        assert positions == {"phone": (1,)}
 
     def test_mapping_to_an_unknown_field_is_an_error(self) -> None:
         with pytest.raises(MemberFileError, match="unknown field 'email'"):

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from core.pseudonyms import Pseudonymizer
 from outreach.contacts import CANONICAL_FIELDS, MemberRow, RejectedRow, validate_row
-from outreach.municipalities import MunicipalityRef
-from outreach.pseudonyms import Pseudonymizer
+from store.municipalities import MunicipalityRef
 from store.types import Education
 
 TODAY = date(2026, 3, 2)
@@ -82,7 +82,18 @@ class TestRejections:
             ),
             ({"phone": "20123456", "municipality": "Narnia"}, "unknown municipality 'Narnia'"),
             ({"phone": "20123456", "language": "polsk"}, "unknown language 'polsk' (use da or en)"),
-            ({"phone": "20123456", "cpr": "310270-1234"}, "CPR number fails the check"),
+            (
+                {"phone": "20123456", "cpr": "310270-1234"},
+                "the CPR number has a date that does not exist (31.02)",
+            ),
+            (
+                {"phone": "20123456", "cpr": "011370-1234"},
+                "the CPR number has a month that does not exist (13)",
+            ),
+            (
+                {"phone": "20123456", "cpr": "010170-12"},
+                "the CPR number is not 10 digits (write it as DDMMYY-XXXX)",
+            ),
             ({"phone": "20123456", "name": "x" * 201}, "name is longer than 200 characters"),
         ],
     )
@@ -117,6 +128,22 @@ class TestNoCprInReasons:
         reason = _reason(**raw)
         assert "010170" not in reason
         assert "withheld" in reason
+
+    @pytest.mark.parametrize("spelled", ["05.05.70-1238", "111170/1244", "０４ ０４ ７０ １２３７"])
+    @pytest.mark.parametrize("field", ["phone", "birth_date", "municipality", "language"])
+    def test_a_cpr_in_any_spelling_is_withheld(self, field: str, spelled: str) -> None:
+        reason = _reason(**{"phone": "20123456", field: spelled})
+        assert "withheld" in reason
+        assert not any(char.isdigit() for char in reason.replace("200", ""))
+
+
+class TestFreeText:
+    @pytest.mark.parametrize("field", ["name", "workplace"])
+    @pytest.mark.parametrize("spelled", ["05.05.70-1238", "111170/1244", "010170\u20131234"])
+    def test_a_cpr_in_a_name_or_workplace_is_redacted(self, field: str, spelled: str) -> None:
+        member = _validate(phone="20123456", **{field: f"Anne {spelled}"})
+        assert isinstance(member, MemberRow)
+        assert getattr(member, field) == "Anne [CPR-nummer fjernet]"
 
 
 class TestNeverRaises:

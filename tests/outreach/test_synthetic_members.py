@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session
 
+from core.pseudonyms import Pseudonymizer
 from outreach.contacts import import_members, read_member_file
 from outreach.contacts.fields import parse_birth_date, parse_education
-from outreach.pseudonyms import Pseudonymizer
 from outreach.synthetic import HEADER, write_member_csv
 from store.types import Education
 

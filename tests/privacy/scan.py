@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outreach.contacts.fields import parse_cpr
+from core.cpr import parse_cpr
 
 # Every place ten digits (with an optional dash after six) start, overlapping.
 _ANY_PLACE = re.compile(rb"(?=(\d{6}-?\d{4}))")

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, String, Text, inspect, select, text
 from sqlmodel import Session, col
 
 from booking.outcomes import Outcome, record_outcome
-from bot.service import start
-from outreach.pseudonyms import Pseudonymizer
+from conversation.service import start
+from core.clock import SimulatedClock
+from core.pseudonyms import Pseudonymizer
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
 from store import link_codes
 from store.models import (
     Booking,
@@ -69,6 +69,7 @@ class Held:
     contact: Contact
     booking: Booking
     other: Contact
+    settled_at: datetime  # when the last of it happened: the outcome, after the health check
 
 
 def hold_everything(session: Session, ids: Pseudonymizer, *, now: datetime = NOW) -> Held:
@@ -98,7 +99,7 @@ def hold_everything(session: Session, ids: Pseudonymizer, *, now: datetime = NOW
     other = add_contact(session, world, phone=OTHER_PHONE, name=OTHER_NAME, now=now)
     start(session=session, dialogue=DIALOGUE, contact=other, campaign=world.campaign, now=now)
     session.flush()
-    return Held(world, contact, booking, other)
+    return Held(world, contact, booking, other, held_at)
 
 
 def _invited(

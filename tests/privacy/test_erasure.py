@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,22 +15,24 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 from typer.testing import CliRunner
 
-from api.keys import Role
+from core.principal import Role
+from core.settings import get_settings
 from monitoring import evaluation_tables
 from outreach import targeting
 from outreach.contacts import import_members, read_member_file
-from privacy.service import ERASE, erase_citizen
+from privacy.erasing import ERASE, erase_citizen
 from recruitbot.cli import app as cli
 from recruitbot.runtime import Runtime
-from recruitbot.settings import get_settings
 from store.db import unit_of_work
 from store.models import (
     AuditEvent,
     Booking,
     Campaign,
     Contact,
+    InboxItem,
     Message,
     MonitoringRecord,
+    Municipality,
     OptOut,
     Suppression,
 )
@@ -253,6 +256,24 @@ class TestEraseFromTheCommandLine:
         assert found_in_tables(erasable.engine, [stranger]) == []
         with Session(erasable.engine) as session:
             assert session.scalar(select(func.count()).select_from(Suppression)) == 1
+
+    def test_a_number_that_wrote_first_leaves_no_inbox_item(self, erasable: Erasable) -> None:
+        stranger = "+4529870000"
+        with unit_of_work(erasable.engine) as session:
+            municipality = session.scalars(select(Municipality)).first()
+            assert municipality is not None and municipality.id is not None
+            session.add(
+                InboxItem(
+                    municipality_id=municipality.id,
+                    kind="wrote_first",
+                    text="Kan jeg også komme?",
+                    address=stranger,
+                    created_at=datetime(2026, 11, 23, 9, tzinfo=UTC),
+                )
+            )
+        result = CliRunner().invoke(cli, ["citizen", "erase", "--phone", stranger, "--yes"])
+        assert result.exit_code == 0, result.output
+        assert found_in_tables(erasable.engine, [stranger]) == []
 
     def test_nothing_held_is_said_so(self, erasable: Erasable) -> None:
         result = CliRunner().invoke(cli, ["citizen", "erase", "--phone", "+4529870001", "--yes"])

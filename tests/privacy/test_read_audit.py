@@ -24,16 +24,16 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.deps import SessionDep
-from api.keys import Role
 from api.routing import API_PREFIX, secured_router
-from bot.service import start
+from conversation.service import start
+from core.calendar import COPENHAGEN
+from core.clock import SimulatedClock
+from core.principal import Role
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
-from scheduler.window import COPENHAGEN
 from store.db import unit_of_work
-from store.models import AuditEvent, Campaign, Contact, Slot
+from store.models import AuditEvent, Campaign, CampaignVariant, Contact, InboxItem, Slot
 from tests.api.support import bearer, make_key
 from tests.booking.support import NOW, active_booking, say
 from tests.factories import DIALOGUE, add_contact, make_world
@@ -53,6 +53,8 @@ class Ids:
     free_slot: int
     staff: int
     location: int
+    conversation: int
+    item: int  # the inbox item of the new booking's notice, which reached nobody
     refs: dict[str, str] = field(default_factory=dict)  # name -> pseudonym
     contacts: dict[str, int] = field(default_factory=dict)  # name -> contact id
 
@@ -63,6 +65,7 @@ class Example:
     kwargs: dict[str, Any] = field(default_factory=dict)
     at: datetime = NOW + timedelta(minutes=30)
     first: tuple[tuple[str, str], ...] = ()  # requests that set the scene, e.g. a pause
+    first_json: dict[str, Any] | None = None  # the body of the first such request, if any
 
 
 def _members_csv() -> dict[str, Any]:
@@ -91,6 +94,9 @@ EXAMPLES: dict[tuple[str, str], Callable[[Ids], Example]] = {
     ),
     ("GET", "/campaigns/{campaign_id}/funnel"): lambda i: Example(
         f"/campaigns/{i.campaign}/funnel"
+    ),
+    ("POST", "/campaigns/{campaign_id}/variants/{key}/stop"): lambda i: Example(
+        f"/campaigns/{i.campaign}/variants/A/stop"
     ),
     ("POST", "/contacts/import"): lambda i: Example("/contacts/import", _members_csv()),
     ("POST", "/staff"): lambda i: Example("/staff", {"json": {"name": "Hanne"}}),
@@ -122,10 +128,62 @@ EXAMPLES: dict[tuple[str, str], Callable[[Ids], Example]] = {
     ("POST", "/bookings/{booking_id}/outcome"): lambda i: Example(
         f"/bookings/{i.booking}/outcome", {"json": {"attended": True}}, AFTER_THE_CONVERSATION
     ),
+    ("POST", "/bookings/{booking_id}/outcome/correction"): lambda i: Example(
+        f"/bookings/{i.booking}/outcome/correction",
+        {"json": {"attended": False, "reason": "trykket forkert"}},
+        AFTER_THE_CONVERSATION,
+        first=(("POST", f"/bookings/{i.booking}/outcome"),),
+        first_json={"attended": True},
+    ),
+    ("POST", "/closures"): lambda i: Example(
+        "/closures",
+        {
+            "json": {
+                "staff_member_id": i.staff,
+                "starts_at": "2026-11-25T00:00:00",
+                "ends_at": "2026-11-26T00:00:00",
+            }
+        },
+    ),
+    ("GET", "/closures"): lambda i: Example("/closures"),
+    ("DELETE", "/locations/{location_id}"): lambda i: Example(f"/locations/{i.location}"),
+    ("POST", "/staff/{staff_member_id}/calendar-feeds"): lambda i: Example(
+        f"/staff/{i.staff}/calendar-feeds"
+    ),
+    ("GET", "/staff/{staff_member_id}/calendar-feeds"): lambda i: Example(
+        f"/staff/{i.staff}/calendar-feeds"
+    ),
+    ("POST", "/calendar-feeds/{feed_id}/revoke"): lambda i: Example(
+        "/calendar-feeds/1/revoke", first=(("POST", f"/staff/{i.staff}/calendar-feeds"),)
+    ),
+    ("GET", "/inbox"): lambda i: Example("/inbox"),
+    ("GET", "/inbox/count"): lambda i: Example("/inbox/count"),
+    ("POST", "/inbox/{item_id}/handled"): lambda i: Example(
+        f"/inbox/{i.item}/handled", {"json": {"note": "Set"}}
+    ),
+    ("GET", "/conversations/{conversation_id}"): lambda i: Example(
+        f"/conversations/{i.conversation}"
+    ),
+    ("POST", "/conversations/{conversation_id}/takeover"): lambda i: Example(
+        f"/conversations/{i.conversation}/takeover"
+    ),
+    ("POST", "/conversations/{conversation_id}/reply"): lambda i: Example(
+        f"/conversations/{i.conversation}/reply", {"json": {"text": "Vi ringer i morgen."}}
+    ),
+    ("POST", "/conversations/{conversation_id}/hand-back"): lambda i: Example(
+        f"/conversations/{i.conversation}/hand-back",
+        first=(("POST", f"/conversations/{i.conversation}/takeover"),),
+    ),
+    ("PUT", "/staff/{staff_member_id}/notices"): lambda i: Example(
+        f"/staff/{i.staff}/notices", {"json": {"notify_by": "inbox"}}
+    ),
     ("GET", "/offers"): lambda i: Example("/offers"),
     ("POST", "/offers"): lambda i: Example("/offers", {"json": {"code": "yoga", "name": "Yoga"}}),
     ("GET", "/reports/funnel"): lambda i: Example("/reports/funnel"),
     ("GET", "/reports/tables"): lambda i: Example("/reports/tables"),
+    ("GET", "/reports/experiment/{campaign_id}"): lambda i: Example(
+        f"/reports/experiment/{i.campaign}"
+    ),
     ("GET", "/citizens/{public_id}/export"): lambda i: Example(
         f"/citizens/{i.refs[BOOKED[0]]}/export"
     ),
@@ -139,8 +197,16 @@ SHOWS_CITIZENS = {
     ("POST", "/bookings/{booking_id}/cancel"),
     ("POST", "/bookings/{booking_id}/move"),
     ("POST", "/bookings/{booking_id}/outcome"),
+    ("POST", "/bookings/{booking_id}/outcome/correction"),
+    ("POST", "/closures"),
+    ("DELETE", "/locations/{location_id}"),
     ("POST", "/campaigns/{campaign_id}/preview"),
     ("GET", "/citizens/{public_id}/export"),
+    ("GET", "/inbox"),
+    ("POST", "/inbox/{item_id}/handled"),
+    ("GET", "/conversations/{conversation_id}"),
+    ("POST", "/conversations/{conversation_id}/takeover"),
+    ("POST", "/conversations/{conversation_id}/hand-back"),
 }
 
 
@@ -162,6 +228,8 @@ def lay_store(engine: Engine) -> Ids:
     with unit_of_work(engine) as session:
         world = make_world(session)
         world.campaign.status = "running"
+        world.campaign.variant_seed = 1  # an experiment: a variant to stop, a readout to read
+        session.add_all(CampaignVariant(campaign_id=world.campaign.id or 0, key=k) for k in "AB")
         booked = add_contact(session, world, phone=BOOKED[1], name=BOOKED[0])
         start(session=session, dialogue=DIALOGUE, contact=booked, campaign=world.campaign, now=NOW)
         for text in ("ja", "nej", "1"):
@@ -188,6 +256,9 @@ def lay_store(engine: Engine) -> Ids:
             free_slot=free.id,
             staff=world.staff.id or 0,
             location=world.location.id or 0,
+            conversation=booking.conversation_id,
+            item=session.scalars(select(col(InboxItem.id)).order_by(col(InboxItem.id))).first()
+            or 0,
             refs={BOOKED[0]: booked.public_id, LISTED[0]: listed.public_id},
             contacts={BOOKED[0]: booked.id or 0, LISTED[0]: listed.id or 0},
         )
@@ -208,8 +279,9 @@ def unaudited(
     client: TestClient, engine: Engine, key: str, ids: Ids, method: str, ex: Example
 ) -> tuple[list[str], list[str], int]:
     """Call an example; return who it showed, who of them without an audit entry, its status."""
-    for first_method, first_path in ex.first:
-        client.request(first_method, API_PREFIX + first_path, headers=bearer(key))
+    for n, (first_method, first_path) in enumerate(ex.first):
+        body = {"json": ex.first_json} if n == 0 and ex.first_json is not None else {}
+        client.request(first_method, API_PREFIX + first_path, headers=bearer(key), **body)
     with Session(engine) as session:
         before = session.scalar(select(AuditEvent.id).order_by(col(AuditEvent.id).desc())) or 0
     response = client.request(method, API_PREFIX + ex.path, headers=bearer(key), **ex.kwargs)

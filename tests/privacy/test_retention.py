@@ -13,11 +13,11 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 from typer.testing import CliRunner
 
+from core.clock import SimulatedClock
+from core.settings import Settings, get_settings
 from privacy.retention import RetentionJob
 from recruitbot.cli import app as cli
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings, get_settings
-from scheduler.clock import SimulatedClock
 from store.db import unit_of_work
 from store.models import (
     AuditEvent,
@@ -25,6 +25,7 @@ from store.models import (
     Contact,
     Conversation,
     FollowUp,
+    InboxItem,
     Invitation,
     Message,
     OptOut,
@@ -156,6 +157,23 @@ class TestTheDailyRun:
         pseudonyms = store.runtime.pseudonymizer
         assert keys == [pseudonyms.suppression_key(who["opted_out"])], "only the STOP stays"
         assert strangers == [], "messages from a number on no list are swept too"
+
+    def test_an_inbox_item_from_a_number_on_no_list_is_swept(self, store: Store) -> None:
+        people(store)
+        with unit_of_work(store.engine) as session:
+            session.add(
+                InboxItem(
+                    municipality_id=store.world.municipality.id or 0,
+                    kind="wrote_first",
+                    text="Hvem er I?",
+                    address=STRANGER,
+                    created_at=T0,
+                )
+            )
+        store.clock.set(YEAR_ON)
+        store.runtime.ticker.tick()
+        with Session(store.engine) as session:
+            assert session.scalars(select(InboxItem)).all() == []
 
     def test_runs_once_a_day(self, store: Store) -> None:
         store.clock.set(YEAR_ON)

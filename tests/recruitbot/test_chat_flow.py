@@ -1,4 +1,4 @@
-"""`recruitbot chat` walks the whole dialogue, in Danish and in English, on a real store."""
+"""`recruitbot chat` walks the whole dialogue, in Danish and in English, on a copy of a store."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from channels.console import ConsoleChannel
-from recruitbot.chat import ChatSession
-from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
+from core.settings import Settings
+from recruitbot.chat import ChatSession, Recorder, trial_runtime
+from recruitbot.runtime import Runtime
 from store.models import Booking
 from store.types import BookingStatus
 from tests.factories import MONDAY, make_world
@@ -22,43 +20,27 @@ NOW = MONDAY + timedelta(hours=2)
 
 
 @pytest.fixture
-def runtime(engine: Engine, database_url: str) -> Iterator[tuple[Runtime, ConsoleChannel]]:
-    """A runtime on a store with Roskilde's campaign and ten days of slots."""
+def runtime(engine: Engine, database_url: str) -> Iterator[tuple[Runtime, Recorder]]:
+    """A trial on a copy of a store with Roskilde's campaign and ten days of slots."""
     with Session(engine) as session:
         make_world(session)
         session.commit()
-    channel = ConsoleChannel()
-    built = build_runtime(
-        Settings(database_url=database_url),
-        clock=SimulatedClock(NOW),
-        channels={"console": channel},
-    )
-    yield built, channel
-    built.engine.dispose()
+    with trial_runtime(Settings(database_url=database_url), start_at=NOW) as built:
+        yield built
 
 
 class Citizen:
     """Plays the citizen; each turn returns what the bot answered."""
 
-    def __init__(self, runtime: Runtime, channel: ConsoleChannel, phone: str) -> None:
-        self.session = ChatSession(runtime=runtime, phone=phone)
-        self.phone = phone
-        self.channel = channel
-        self.seen = 0
-
-    def _answers(self) -> list[str]:
-        """What was sent to the citizen since the last turn (staff get their own notes)."""
-        new = self.channel.sent[self.seen :]
-        self.seen = len(self.channel.sent)
-        return [message.text for message in new if message.address == self.phone]
+    def __init__(self, runtime: Runtime, recorder: Recorder, phone: str) -> None:
+        self.session = ChatSession(runtime=runtime, recorder=recorder, phone=phone)
 
     def open(self) -> list[str]:
-        self.session.open()
-        return self._answers()
+        _, shown = self.session.open()
+        return [s.text for s in shown if s.who == "citizen"]
 
     def say(self, text: str) -> list[str]:
-        self.session.say(text)
-        return self._answers()
+        return [s.text for s in self.session.say(text) if s.who == "citizen"]
 
 
 def only(texts: list[str]) -> str:
@@ -72,9 +54,9 @@ def bookings(engine: Engine) -> list[Booking]:
 
 
 class TestChatFlow:
-    def test_the_whole_flow_in_danish(self, runtime: tuple[Runtime, ConsoleChannel]) -> None:
-        built, channel = runtime
-        citizen = Citizen(built, channel, "+4520112233")
+    def test_the_whole_flow_in_danish(self, runtime: tuple[Runtime, Recorder]) -> None:
+        built, recorder = runtime
+        citizen = Citizen(built, recorder, "+4520112233")
         invitation = only(citizen.open())
         assert invitation.startswith("Hej Prøveborger! Roskilde Kommune tilbyder dig")
         assert "STOP" in invitation
@@ -96,9 +78,9 @@ class TestChatFlow:
         assert only(citizen.say("aflys")).startswith("Din tid er aflyst.")
         assert [b.status for b in bookings(built.engine)] == [BookingStatus.CANCELLED]
 
-    def test_the_whole_flow_in_english(self, runtime: tuple[Runtime, ConsoleChannel]) -> None:
-        built, channel = runtime
-        citizen = Citizen(built, channel, "+4520445566")
+    def test_the_whole_flow_in_english(self, runtime: tuple[Runtime, Recorder]) -> None:
+        built, recorder = runtime
+        citizen = Citizen(built, recorder, "+4520445566")
         assert only(citizen.open()).startswith("Hej Prøveborger!")
         assert only(citizen.say("ENGLISH")).startswith("Hi Prøveborger! Roskilde Kommune offers")
         consent = only(citizen.say("yes"))

@@ -7,17 +7,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import get_settings
 from recruitbot.cli import app
-from recruitbot.settings import get_settings
+from tests.waiting import wait_healthy
 
 runner = CliRunner()
 
@@ -121,7 +120,8 @@ class TestChatCommand:
         monkeypatch.setenv("RECRUITBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
         result = runner.invoke(app, ["chat", "--phone", "+4520998877"], input="\n")
         assert result.exit_code == 1
-        assert "no campaign" in result.output
+        assert "no store at" in result.output
+        assert not (tmp_path / "empty.db").exists()  # a trial creates no store either
 
 
 class TestImportCommand:
@@ -160,16 +160,7 @@ class TestServeCommand:
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert server.poll() is None, "serve exited"
-                    assert time.monotonic() < deadline, "serve did not come up"
-                    time.sleep(0.2)
-            assert response.status_code == 200
+            response = wait_healthy(port, "serve", alive=lambda: server.poll() is None)
             assert response.json() == {"status": "ok", "database": "sqlite"}
         finally:
             server.terminate()

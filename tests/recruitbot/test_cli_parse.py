@@ -103,7 +103,7 @@ class TestBatch:
             {"line": 9, "error": "options must be a whole number of 1 or more, not '3'"},
             {"line": 10, "error": "lang must be 'da' or 'en', not 'de'"},
             {"line": 11, "error": "each line must be a JSON object with text and expect"},
-            {"line": 12, "error": "expect is missing"},
+            {"line": 12, "error": "step or expect is missing"},
             {"intent": "choice", "value": 2},
         ]
 
@@ -137,3 +137,50 @@ class TestBatch:
     def test_text_and_batch_together_is_a_usage_error(self, tmp_path: Path) -> None:
         result = runner.invoke(app, ["parse-reply", "ja", "--batch", str(tmp_path / "x")])
         assert result.exit_code == 2
+
+
+class TestParseReplyAtStep:
+    def test_a_two_digit_birth_year_at_the_age_step(self) -> None:
+        from recruitbot.cli.parse import read_line
+
+        assert read_line('{"text": "født 71", "step": "age"}', {}) == {
+            "intent": "birth_year",
+            "value": 1971,
+        }
+
+    def test_afmeld_tiden_when_booked_cancels(self) -> None:
+        from recruitbot.cli.parse import read_line
+
+        assert read_line('{"text": "afmeld tiden", "step": "booked"}', {}) == {"intent": "cancel"}
+
+    def test_a_stop_anywhere_at_any_step(self) -> None:
+        from recruitbot.cli.parse import read_line
+
+        for step in ("invited", "health", "choosing_slot", "closed"):
+            line = json.dumps({"text": "Nej tak. Slet venligst mine oplysninger", "step": step})
+            assert read_line(line, {}) == {"intent": "stop"}
+
+    def test_a_wish_at_the_offer_and_a_conditional_yes(self) -> None:
+        assert parse("har I noget om eftermiddagen?", "--step", "choosing_slot") == (
+            0,
+            [{"intent": "wish", "wish": {"after": "12:00"}}],
+        )
+        assert parse("ja men ikke tirsdag", "--step", "invited") == (
+            0,
+            [{"intent": "yes", "wish": {"not_weekdays": [1]}}],
+        )
+
+    def test_the_municipality_step_compares_as_the_engine(self) -> None:
+        from recruitbot.cli.parse import read_batch, read_line
+
+        assert parse("Jeg bor i Køge", "--step", "municipality") == (
+            0,
+            [{"intent": "municipality", "value": "Jeg bor i Køge"}],
+        )
+        assert parse("ja", "--step", "municipality") == (0, [{"intent": "unknown"}])
+        # With the campaign's municipality, a longer reply naming it is a name too.
+        line = '{"text": "nok Roskilde tror jeg nok", "step": "municipality"}'
+        assert read_line(line, {})["intent"] == "unknown"
+        assert read_line(line, {"municipality": "Roskilde"})["intent"] == "municipality"
+        bad = '{"text": "Roskilde", "step": "municipality", "municipality": 3}'
+        assert "error" in next(read_batch([bad], {}))

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from outreach.targeting import age_on
+from core.calendar import COPENHAGEN, SendWindow, age_on
+from core.settings import Settings
 from recruitbot.demo.run import DemoOptions, DemoResult, run_demo
-from recruitbot.settings import Settings
-from scheduler.window import COPENHAGEN, SendWindow
 from tests.conftest import BACKENDS, truncate_all
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=COPENHAGEN)  # runs into the Christmas holidays
@@ -131,11 +130,30 @@ class TestDemoOutputs:
         assert any(not window.is_open(datetime.fromisoformat(m["time"])) for m in replies)
 
 
+class TestDemoExperiment:
+    def test_two_invitations_compared_with_the_difference_and_its_interval(
+        self, demo_run: DemoResult
+    ) -> None:
+        body = json.loads((demo_run.out / "experiment.json").read_text(encoding="utf-8"))
+        assert [arm["key"] for arm in body["arms"]] == ["A", "B"]
+        assert [arm["label"] for arm in body["arms"]] == ["standard", "kort"]
+        invited = [int(arm["invited"]) for arm in body["arms"]]
+        assert sum(invited) == demo_run.funnel["invited"]
+        assert abs(invited[0] - invited[1]) <= 0.2 * sum(invited)
+        (comparison,) = body["comparisons"]
+        assert comparison["low"] <= comparison["difference"] <= comparison["high"]
+        assert body["verdict"] in ("not_apart", "apart")
+        assert body["sentence_da"] and body["primary_outcome"].startswith("booking rate")
+        short = [m for m in read(demo_run.out / "messages.csv") if m["kind"] == "invitation"]
+        assert any(m["text"].startswith("Gratis sundhedstjek hos Roskilde") for m in short)
+        assert any(not m["text"].startswith("Gratis sundhedstjek") for m in short)
+
+
 class TestRepeatable:
     def test_same_seed_same_run(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("RECRUITBOT_DATABASE_URL", raising=False)
         first = demo(tmp_path / "a", seed=3, contacts=120, days=20)
         second = demo(tmp_path / "b", seed=3, contacts=120, days=20)
         assert first.funnel == second.funnel
-        for name in ("messages.csv", "contacts.csv", "funnel.json"):
+        for name in ("messages.csv", "contacts.csv", "funnel.json", "experiment.json"):
             assert (first.out / name).read_bytes() == (second.out / name).read_bytes(), name

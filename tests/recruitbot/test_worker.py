@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,13 +15,14 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from recruitbot.cli_worker import LOCK_HELD_EXIT
+from recruitbot.cli.worker import LOCK_HELD_EXIT
 from store import outbox
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import Message
 from store.types import MessageStatus, Trigger
 from tests.factories import add_contact, make_world
+from tests.waiting import wait_healthy, wait_until
 
 RECRUITBOT = Path(sys.executable).parent / "recruitbot"
 STARTED = "recruitbot worker: ticking every"
@@ -40,11 +40,12 @@ def environment(database: Path) -> dict[str, str]:
 
 def wait_for(path: Path, text: str, process: subprocess.Popen[bytes]) -> None:
     """Wait until a process has written `text` to its log file."""
-    deadline = time.monotonic() + 60
-    while text not in path.read_text():
-        assert process.poll() is None, f"exited early: {path.read_text()}"
-        assert time.monotonic() < deadline, f"never said {text!r}: {path.read_text()}"
-        time.sleep(0.1)
+    wait_until(
+        lambda: text in path.read_text(),
+        f"never said {text!r}",
+        alive=lambda: process.poll() is None or text in path.read_text(),
+        interval=0.1,
+    )
 
 
 @pytest.fixture
@@ -193,15 +194,7 @@ class TestServeWorkers:
                 stderr=out,
             )
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                    break
-                except httpx.TransportError:
-                    assert server.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.2)
+            response = wait_healthy(port, "serve", alive=lambda: server.poll() is None)
             assert response.json() == {"status": "ok", "database": "sqlite"}
             assert "no scheduler" in log.read_text()
         finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+
+from tests.waiting import wait_started
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,10 +33,7 @@ def serving(app: FastAPI) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.01)
+    wait_started(server, thread, "the app")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

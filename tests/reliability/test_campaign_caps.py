@@ -21,19 +21,18 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
-from api.keys import Role
-from outreach.caps import DEFAULT_MAX_RECIPIENTS
+from core.clock import SimulatedClock
+from core.principal import Role
+from core.settings import DEFAULT_MAX_RECIPIENTS, Settings, get_settings
 from recruitbot.app import create_app
 from recruitbot.cli import app as cli
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings, get_settings
-from scheduler.clock import SimulatedClock
 from store.models import Campaign, Invitation, Message
 from tests.api.support import bearer, make_key
-from tests.campaigns.worlds import world_with_members
 from tests.factories import MONDAY
 from tests.fakes.twilio_api import TwilioApiFake
 from tests.fakes.twilio_api import twilio_api as twilio_api  # a fixture, used by name
+from tests.outreach.worlds import world_with_members
 from tests.reliability import SOAK, size
 
 MEMBERS = size(60, DEFAULT_MAX_RECIPIENTS + 1)

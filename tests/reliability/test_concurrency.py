@@ -32,8 +32,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlmodel import Session, col
 from twilio.request_validator import RequestValidator
 
-from bot.service import start
 from bot.types import ConversationState, Step
+from conversation.service import start
 from store.db import make_engine
 from store.models import Booking, Campaign, Contact, Conversation, Message, Slot
 from store.types import BookingStatus, Direction, MessageStatus, Trigger
@@ -42,6 +42,7 @@ from tests.factories import DIALOGUE, WINDOW, make_world
 from tests.fakes.twilio_api import TwilioApiFake, running_fake
 from tests.reliability import size, write_figures
 from tests.reliability.members import add_members
+from tests.waiting import wait_healthy
 
 RECRUITBOT = Path(sys.executable).parent / "recruitbot"
 PUBLIC = "https://recruit.example"
@@ -188,16 +189,10 @@ class Service:
             )
 
     def _wait_healthy(self, port: int) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert all(p.poll() is None for p in self.processes), self.log_text()
-            assert time.monotonic() < deadline, self.log_text()
-            time.sleep(0.2)
+        try:
+            wait_healthy(port, "serve", alive=lambda: all(p.poll() is None for p in self.processes))
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{self.log_text()}") from None
 
 
 def _environment(database_url: str, fake: TwilioApiFake) -> Mapping[str, str]:

@@ -48,9 +48,9 @@ WORKER = textwrap.dedent(
     """
     import sys, time
     from datetime import datetime, timedelta
-    from recruitbot.cli_worker import _tick_until_stopped
+    from recruitbot.cli.worker import _tick_until_stopped
     from recruitbot.runtime import build_runtime
-    from recruitbot.settings import Settings
+    from core.settings import Settings
     from scheduler.lock import acquire_sender_lock
 
     start, epoch, speed = datetime.fromisoformat(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])

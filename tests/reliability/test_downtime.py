@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from bot.types import ConversationState, Step
-from scheduler.window import COPENHAGEN
+from core.calendar import COPENHAGEN
 from store.models import (
     Booking,
     Contact,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +27,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 from twilio.request_validator import RequestValidator
 
+from core.clock import SimulatedClock
+from core.settings import Settings
 from recruitbot.app import create_app
+from recruitbot.cli.worker import proxy_options
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
 from tests.reliability import size
+from tests.waiting import wait_started
 from tests.webhooks.twilio_service import NOW, PUBLIC, SMS, STATUS, Service, invite, sid, sms
 
 TOKEN = "the-twilio-auth-token-0123456789"
@@ -211,7 +212,7 @@ class TestForgedHostHeaders:
         assert answer.status_code == 200, answer.text
 
     def test_through_a_real_uvicorn_server(self, service: Service) -> None:
-        """`serve` runs uvicorn with proxy headers on; they still never reach the check."""
+        """Even were proxy headers believed, they would never reach the signature check."""
         with _uvicorn(service.runtime) as base, httpx.Client(base_url=base, timeout=10) as client:
             form = sms(4)
             true = RequestValidator(TOKEN).compute_signature(PUBLIC + SMS, form)
@@ -229,6 +230,20 @@ class TestForgedHostHeaders:
                 TELEGRAM, json={"update_id": 5}, headers=FORGED_HOST | {SECRET_HEADER: "x"}
             )
             assert answer.status_code == 403
+
+
+class TestForwardedForIsNotBelieved:
+    def test_rotating_it_does_not_dodge_the_keyless_limit(self, service: Service) -> None:
+        """Through a real uvicorn as `serve` starts it, X-Forwarded-For picks no new address."""
+        limit = service.runtime.settings.api_rate_unauthenticated_per_minute
+        with _uvicorn(service.runtime) as base, httpx.Client(base_url=base, timeout=10) as client:
+            codes = [
+                client.get(
+                    "/api/v1/campaigns", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+                ).status_code
+                for n in range(limit + 3)
+            ]
+        assert codes == [401] * limit + [429] * 3
 
 
 class TestMalformedBodies:
@@ -306,22 +321,25 @@ def _free_port() -> int:
 
 
 class _uvicorn:  # noqa: N801 (used as a context manager, like a function)
-    """Serve the app on 127.0.0.1 with uvicorn's defaults, as `recruitbot serve` does."""
+    """Serve the app on 127.0.0.1 with the proxy options `recruitbot serve` uses."""
 
     def __init__(self, runtime: Runtime) -> None:
         port = _free_port()
         self.base = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="error")
-        assert config.proxy_headers  # the default that `serve` runs with
+        config = uvicorn.Config(
+            create_app(runtime),
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            **proxy_options(runtime.settings.trusted_proxies),  # type: ignore[arg-type]
+        )
+        assert not config.proxy_headers  # what `serve` runs with by default
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+        wait_started(self.server, self.thread, "uvicorn")
         return self.base
 
     def __exit__(self, *_: object) -> None:

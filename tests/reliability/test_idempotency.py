@@ -20,8 +20,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 from twilio.request_validator import RequestValidator
 
-from bot.service import start
-from outreach.sending import send_batch
+from conversation.service import start
+from delivery.sender import send_batch
 from recruitbot.app import create_app
 from store import outbox
 from store.db import make_engine, unit_of_work

@@ -26,13 +26,13 @@ from twilio.request_validator import RequestValidator
 
 from bot.flow import DEFAULT_FLOW
 from bot.types import ConversationState, Step
-from outreach.optout import is_opted_out
-from outreach.sending import send_batch
+from core.calendar import COPENHAGEN
+from core.clock import SimulatedClock
+from core.settings import Settings
+from delivery.optout import is_opted_out
+from delivery.sender import send_batch
 from recruitbot.app import create_app
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
-from scheduler.window import COPENHAGEN
 from store import outbox
 from store.models import (
     Booking,
@@ -58,10 +58,10 @@ from tests.factories import World, local, make_world
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_api import _telegram_server as _telegram_server  # fixtures, by name
 from tests.fakes.telegram_api import telegram_api as telegram_api
+from tests.fakes.telegram_updates import SECRET, Updates, post
 from tests.fakes.twilio_api import TwilioApiFake, TwilioError
 from tests.fakes.twilio_api import twilio_api as twilio_api
 from tests.reliability import size
-from tests.telegram.updates import SECRET, Updates, post
 from tests.webhooks.twilio_service import NOW, PUBLIC, SMS, sid
 
 DAYS = 14  # ticked after the opt-out: past every reminder, nudge and follow-up

@@ -32,8 +32,12 @@ from sqlmodel import Session, col
 from stdnum.dk import cpr as stdnum_cpr
 from typer.testing import CliRunner
 
-from api.keys import Role, create_key
 from channels.console import ConsoleChannel
+from conversation.intake import receive_text
+from core.calendar import COPENHAGEN
+from core.clock import SimulatedClock
+from core.principal import Role
+from core.settings import Settings, get_settings
 from outreach.campaigns import launch
 from outreach.contacts import import_members, read_member_file
 from outreach.synthetic import write_member_csv
@@ -42,15 +46,12 @@ from recruitbot.demo import exports, scenario
 from recruitbot.demo.run import DemoOptions, Simulation
 from recruitbot.logs import configure_logging
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings, get_settings
-from scheduler.clock import SimulatedClock
-from scheduler.window import COPENHAGEN
 from store.db import unit_of_work
+from store.keys import create_key
 from store.models import Booking, Contact, Conversation, Message, MonitoringRecord
 from tests.privacy.scan import Scan
 from tests.privacy.support import found_in_files, found_in_tables, sqlite_files, text_cells
 from tests.reliability import size
-from webhooks.inbound import receive_text
 
 CONTACTS = size(40, 2000)
 DAYS = size(6, 45)

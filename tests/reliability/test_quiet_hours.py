@@ -30,9 +30,9 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, SQLModel
 
 from channels.port import ChannelTemporaryError, OutgoingMessage, Receipt
-from outreach.sending import MIN_VALIDITY, backoff, send_batch
-from scheduler.clock import SimulatedClock
-from scheduler.window import COPENHAGEN, SendWindow
+from core.calendar import COPENHAGEN, SendWindow
+from core.clock import SimulatedClock
+from delivery.sender import MIN_VALIDITY, backoff, send_batch
 from store import outbox
 from store.models import Campaign, CampaignBlackout, Contact, Conversation
 from store.types import Trigger

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from channels.port import OutgoingMessage, Receipt
+from conversation import jobs
+from core.clock import SimulatedClock
+from core.settings import Settings
 from recruitbot.runtime import build_runtime
-from recruitbot.settings import Settings
-from scheduler import jobs
-from scheduler.clock import SimulatedClock
 
 OPEN_STEP = timedelta(minutes=5)
 CLOSED_STEP = timedelta(minutes=30)

@@ -31,9 +31,9 @@ TICK_SCRIPT = textwrap.dedent(
     from datetime import datetime
     from channels.port import Receipt
     from recruitbot.runtime import build_runtime
-    from recruitbot.settings import Settings
-    from scheduler.clock import SimulatedClock
-    import outreach.invitations as invitations
+    from core.settings import Settings
+    from core.clock import SimulatedClock
+    import conversation.invitations as invitations
 
     url, when, log_path, kill_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 

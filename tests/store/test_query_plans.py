@@ -27,11 +27,12 @@ from bench.fixtures import (
     small_world,
     table,
 )
+from conversation import invitations
+from delivery import optout
+from delivery.sender import LEASE
 from monitoring.filters import ReportFilter
 from monitoring.reports import funnel_report, tables_report
-from outreach import invitations, optout
 from outreach.pacing import PacingPolicy, measure
-from outreach.sending import LEASE
 from store import conversations, due, outbox
 from store.models import Campaign, FollowUp, Invitation, Reminder
 from tests.conftest import BACKENDS

@@ -9,8 +9,8 @@ from httpx import Response
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from outreach.optout import is_opted_out
-from outreach.sending import send_batch
+from delivery.optout import is_opted_out
+from delivery.sender import send_batch
 from store.models import Message, OptOut, ProviderCallback
 from store.types import MessageStatus
 from tests.webhooks.twilio_service import (

@@ -11,15 +11,14 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 from twilio.request_validator import RequestValidator
 
-from outreach.sending import send_batch
+from core.clock import SimulatedClock
+from core.settings import Settings
+from delivery.sender import send_batch
 from recruitbot.app import create_app
 from recruitbot.runtime import build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
-from store import outbox
 from store.models import Conversation, Message
 from store.types import Direction, MessageStatus, Trigger
-from tests.fakes.twilio_api import Drop, TwilioApiFake
+from tests.fakes.twilio_api import Drop, TwilioApiFake, TwilioError
 from tests.webhooks.twilio_service import (
     NOW,
     PHONE,
@@ -209,13 +208,32 @@ class TestMalformed:
         assert service.client.get(SMS).status_code == 405
 
 
-def test_the_outbox_reply_goes_on_the_twilio_channel(service: Service) -> None:
-    """A reply queued by the webhook is claimed for the channel registered as "twilio"."""
+def test_the_reply_goes_out_on_twilio_at_once(service: Service, twilio_api: TwilioApiFake) -> None:
+    """The answer is sent right after the webhook's response, by the same process: no tick."""
     assert set(service.runtime.channels) == {"console", "twilio"}
     assert service.post(SMS, sms(1, sender="+4520999999")).status_code == 200
-    with Session(service.runtime.engine) as session:
-        claimed = outbox.claim_batch(
-            session=session, now=NOW, window_open=True, limit=10, lease=timedelta(minutes=1)
+    [reply] = outbound(service)
+    assert (reply.channel, reply.status) == ("twilio", MessageStatus.SENT)
+    assert reply.provider_id in twilio_api.messages
+    assert [form["To"] for form in twilio_api.created()] == [["+4520999999"]]
+
+
+def test_a_reply_that_cannot_go_at_once_goes_with_the_tick_once(
+    service: Service, twilio_api: TwilioApiFake
+) -> None:
+    """Twilio refuses for a moment: the answer stays in the outbox and the tick sends it once."""
+    twilio_api.then(TwilioError(code=20429, status=429))
+    assert service.post(SMS, sms(1, sender="+4520999999")).status_code == 200
+    [reply] = outbound(service)
+    assert reply.status == MessageStatus.ERRORED and twilio_api.created() == []
+    runtime = service.runtime
+    for minutes in (1, 2):  # the backoff's first retry, then a tick with nothing left to do
+        send_batch(
+            engine=runtime.engine,
+            channels=runtime.channels,
+            window=runtime.window,
+            now=NOW + timedelta(minutes=minutes),
+            limit=10,
         )
-        assert [m.channel for m in claimed] == ["twilio"]
-        session.rollback()
+    assert [m.status for m in outbound(service)] == [MessageStatus.SENT]
+    assert len(twilio_api.created()) == 1

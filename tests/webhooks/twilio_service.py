@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 from twilio.request_validator import RequestValidator
 
-from bot.service import start
+from conversation.service import start
+from core.clock import SimulatedClock
+from core.settings import Settings
 from recruitbot.app import create_app
 from recruitbot.runtime import Runtime, build_runtime
-from recruitbot.settings import Settings
-from scheduler.clock import SimulatedClock
 from store.models import Contact, Message, OptOut, ProviderCallback
 from store.types import Direction
 from tests.factories import DIALOGUE, MONDAY, add_contact, make_world

@@ -1,1 +1,0 @@
-"""Campaigns: templates, targeting preview, pacing, windows, lifecycle, CLI and API."""

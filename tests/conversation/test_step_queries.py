@@ -1,0 +1,108 @@
+"""How many statements one dialogue step sends: a guard against round trips creeping back.
+
+A step reads the conversation's campaign, both municipalities and the invitation's variant in
+one query, and reads free slots, places and bookings only when the engine asks for them. The
+bounds are today's counts; a change that needs more should say why in its commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, event, select
+from sqlmodel import Session
+
+from conversation.intake import receive_text
+from conversation.service import start
+from store.db import unit_of_work
+from store.models import Booking
+from tests.factories import DIALOGUE, MONDAY, add_contact, make_world
+
+NOW = MONDAY + timedelta(hours=2)
+PHONE = "+4520000001"
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """Collect the SQL sent to the database, in order."""
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def invited(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        world = make_world(session)
+        world.campaign.status = "running"
+        contact = add_contact(session, world, phone=PHONE)
+        start(session=session, dialogue=DIALOGUE, contact=contact, campaign=world.campaign, now=NOW)
+        session.commit()
+
+
+def say(engine: Engine, text: str, serial: int) -> list[str]:
+    """Handle one SMS in the webhook's unit of work; return the statements it sent."""
+    with statements(engine) as sent, unit_of_work(engine, busy_timeout_ms=3_000) as session:
+        receive_text(
+            session=session,
+            dialogue=DIALOGUE,
+            channel="console",
+            address=PHONE,
+            text=text,
+            provider_id=f"p-{serial}",
+            now=NOW,
+        )
+    return sent
+
+
+def selects(sent: list[str]) -> list[str]:
+    return [s for s in sent if s.startswith("SELECT")]
+
+
+def reads_table(sent: list[str], table: str) -> bool:
+    return any(f"FROM {table} " in s + " " or f"JOIN {table} " in s for s in selects(sent))
+
+
+class TestStepQueries:
+    def test_a_yes_to_the_invitation_reads_no_slots(self, engine: Engine) -> None:
+        invited(engine)
+        sent = say(engine, "ja", 1)
+        # The contact by phone, the conversation, its row lock, the campaign's row.
+        assert len(selects(sent)) == 4, selects(sent)
+        for table in ("slot", "location", "booking", "staff_member"):
+            assert not reads_table(sent, table), table
+        # The municipalities' names come with the campaign's row, not on their own.
+        assert sum("FROM campaign" in s for s in sent) == 1
+        assert not [s for s in selects(sent) if s.startswith("SELECT municipality.")]
+
+    def test_a_screening_answer_reads_no_slots(self, engine: Engine) -> None:
+        invited(engine)
+        for serial, text in enumerate(("ja", "ja", "ja")):
+            say(engine, text, serial)
+        sent = say(engine, "3", 9)  # health: good; the chronic-disease question comes back
+        assert len(selects(sent)) == 4, selects(sent)
+        assert not reads_table(sent, "slot")
+
+    def test_choosing_a_time_reads_the_slots_once(self, engine: Engine) -> None:
+        invited(engine)
+        say(engine, "ja", 1)
+        offer = say(engine, "nej", 2)  # straight to the times: these are read now
+        assert reads_table(offer, "slot")
+        sent = say(engine, "1", 3)
+        with Session(engine) as session:
+            assert session.scalars(select(Booking)).one()
+        free_slot_reads = [s for s in selects(sent) if "FROM slot JOIN location" in s]
+        assert len(free_slot_reads) == 1, free_slot_reads
+        # The slot booked and its place come from that read, not from a query of their own.
+        slot_rows = [s for s in selects(sent) if s.startswith("SELECT slot.id, slot.location_id")]
+        assert slot_rows == free_slot_reads, slot_rows
+        assert len(selects(sent)) <= 12, selects(sent)

@@ -138,16 +138,13 @@ def _cancel_bookings(
     cancelled = []
     for booking_id in closures.booked_in(session=session, closure=closure):
         view = changes.cancel_by_staff(
-            session=session, dialogue=dialogue, scope=acting, booking_id=booking_id, now=now
-        )
-        audit(
             session=session,
-            scope=scope,
-            action="booking.cancel",
-            subject_type="booking",
-            subject_id=booking_id,
+            dialogue=dialogue,
+            scope=acting,
+            booking_id=booking_id,
             now=now,
-            detail=f"closure {closure.id}",
+            audited_as=scope,
+            why=f"closure {closure.id}",
         )
         cancelled.append(view)
     return cancelled

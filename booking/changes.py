@@ -7,33 +7,44 @@ from datetime import datetime
 from sqlmodel import Session
 
 from booking import bookings, repository
-from booking.access import EVERYTHING, Scope
+from booking.access import EVERYTHING, Scope, audit
 from booking.attendance import attendance_buttons
 from booking.events import CitizenDialogue
 from booking.repository import BookingView
-from bot.render import render_place, render_when
-from bot.types import ConversationState, Event, EventKind, SlotOffer
+from bot.types import Event, EventKind
 from channels.port import Buttons
 from core.calendar import SendWindow
 from core.errors import ConflictError, InvalidInputError, NotFoundError
-from store import inbox, outbox
+from store import inbox
 from store.models import Conversation, Location, Slot, StaffMember
-from store.types import BookingStatus, Trigger
-
-# Said when staff move a booking. The engine has no event for it yet, so the service words it.
-MOVED_TEXT = {
-    "da": "Vi har flyttet din sundhedssamtale til {when}, {place}. Passer det ikke, så skriv "
-    "FLYT for at få en anden tid eller AFLYS for at aflyse.",
-    "en": "We have moved your health conversation to {when}, {place}. If that does not suit "
-    "you, reply CHANGE to get another time or CANCEL to cancel.",
-}
+from store.types import BookingStatus
 
 
 def cancel_by_staff(
-    *, session: Session, dialogue: CitizenDialogue, scope: Scope, booking_id: int, now: datetime
+    *,
+    session: Session,
+    dialogue: CitizenDialogue,
+    scope: Scope,
+    booking_id: int,
+    now: datetime,
+    audited_as: Scope | None = None,
+    why: str = "",
 ) -> BookingView:
-    """Cancel a booking: the slot is free again and the citizen is offered new times."""
+    """Cancel a booking: the slot is free again and the citizen is offered new times.
+
+    Audited here, whoever asks (API, console, an absence): `audited_as` names the person when
+    the service acts on their behalf under a wider scope, `why` says why (no personal data).
+    """
     view = _changeable(session=session, scope=scope, booking_id=booking_id, now=now)
+    audit(
+        session=session,
+        scope=audited_as or scope,
+        action="booking.cancel",
+        subject_type="booking",
+        subject_id=booking_id,
+        now=now,
+        detail=why,
+    )
     conversation = session.get_one(Conversation, view.booking.conversation_id)
     # The engine speaks while the booking still holds the slot, so it never offers that one back.
     dialogue.tell(
@@ -86,8 +97,23 @@ def move_by_staff(
         window=dialogue.window,
     )
     assert new.id is not None
+    audit(
+        session=session,
+        scope=scope,
+        action="booking.move",
+        subject_type="booking",
+        subject_id=booking_id,
+        now=now,
+        detail=f"to booking {new.id}",
+    )
     moved = repository.booking_view(session=session, scope=EVERYTHING, booking_id=new.id)
-    _tell_citizen(session, moved, now)
+    # The dialogue tells the citizen, so the words and the conversation's state stay its own.
+    dialogue.tell(
+        session=session,
+        conversation=session.get_one(Conversation, moved.booking.conversation_id),
+        event=Event(EventKind.BOOKING_MOVED_BY_STAFF),
+        now=now,
+    )
     before = old.slot.starts_at.astimezone(dialogue.window.tz)
     label = f"Booking flyttet af kommunen (før {before:%d.%m.%Y kl. %H.%M}, {old.location.name})"
     for staff in {old.staff.id: old.staff, moved.staff.id: moved.staff}.values():
@@ -115,32 +141,6 @@ def _changeable(*, session: Session, scope: Scope, booking_id: int, now: datetim
             f"booking {booking_id} has started or passed: record the outcome instead"
         )
     return view
-
-
-def _tell_citizen(session: Session, view: BookingView, now: datetime) -> None:
-    conversation = session.get_one(Conversation, view.booking.conversation_id)
-    lang = ConversationState.from_json(conversation.state).lang
-    offer = SlotOffer(
-        slot_id=view.slot.id or 0,
-        starts_at=view.slot.starts_at,
-        duration_min=view.slot.duration_min,
-        location_name=view.location.name,
-        address=view.location.address,
-    )
-    text = MOVED_TEXT[lang].format(
-        when=render_when(offer.starts_at, lang), place=render_place(offer)
-    )
-    outbox.queue(
-        session=session,
-        channel=conversation.channel,
-        address=view.contact.phone,
-        kind="booking_moved",
-        trigger=Trigger.SCHEDULED,
-        text=text,
-        now=now,
-        contact_id=view.contact.id,
-        conversation_id=conversation.id,
-    )
 
 
 def _tell_staff(

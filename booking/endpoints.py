@@ -289,14 +289,6 @@ def cancel_booking(
     view = changes.cancel_by_staff(
         session=session, dialogue=services.dialogue, scope=scope, booking_id=booking_id, now=now
     )
-    audit(
-        session=session,
-        scope=scope,
-        action="booking.cancel",
-        subject_type="booking",
-        subject_id=booking_id,
-        now=now,
-    )
     _shown(session, scope, [view], now=now, detail="POST /api/v1/bookings/{id}/cancel")
     return BookingPublic.of(view)
 
@@ -318,15 +310,6 @@ def move_booking(
         booking_id=booking_id,
         slot_id=body.slot_id,
         now=now,
-    )
-    audit(
-        session=session,
-        scope=scope,
-        action="booking.move",
-        subject_type="booking",
-        subject_id=booking_id,
-        now=now,
-        detail=f"to booking {view.booking.id}",
     )
     _shown(session, scope, [view], now=now, detail="POST /api/v1/bookings/{id}/move")
     return BookingPublic.of(view)

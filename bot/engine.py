@@ -32,6 +32,7 @@ _EVENTS: dict[EventKind, EventHandler] = {
     EventKind.SLOT_TAKEN: aftercare.on_slot_taken,
     EventKind.NO_SHOW: aftercare.on_no_show,
     EventKind.BOOKING_CANCELLED_BY_STAFF: aftercare.on_staff_cancelled,
+    EventKind.BOOKING_MOVED_BY_STAFF: aftercare.on_staff_moved,
     EventKind.HANDED_BACK: aftercare.on_handed_back,
     EventKind.WAITLIST_ASK: waitlist.on_ask,
     EventKind.WAITLIST_OFFER: waitlist.on_offer,

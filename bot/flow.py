@@ -44,6 +44,7 @@ TEXT_KEYS = frozenset(
         "no_slots_move",
         "slot_taken",
         "staff_cancelled",
+        "staff_moved",
         "confirmation",
         "booking_status",
         "reminder",

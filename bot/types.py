@@ -51,6 +51,7 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     FOLLOW_UP = "follow_up"
     REBOOK_OFFER = "rebook_offer"
+    BOOKING_MOVED = "booking_moved"
     INFO = "info"
 
 
@@ -74,6 +75,7 @@ class EventKind(StrEnum):
     SLOT_TAKEN = "slot_taken"  # the slot the citizen chose was taken in the meantime
     NO_SHOW = "no_show"  # staff recorded a no-show; offer to rebook once
     BOOKING_CANCELLED_BY_STAFF = "booking_cancelled_by_staff"
+    BOOKING_MOVED_BY_STAFF = "booking_moved_by_staff"  # staff moved the booking to another slot
     HANDED_BACK = "handed_back"  # a person held the conversation and hands it back
     WAITLIST_ASK = "waitlist_ask"  # no free time was found: offer a place on the waitlist
     WAITLIST_OFFER = "waitlist_offer"  # on the waitlist, and a time has come free

@@ -2,7 +2,7 @@
 
 Its address, `/console/bookings/{id}/outcome`, is what `RECRUITBOT_TELEGRAM_CONSOLE_URL` points
 the Telegram outcome form's button to. Recording calls `booking.outcomes.record_outcome` and
-cancelling `booking.changes.cancel_by_staff`, each audited as the booking API audits them.
+cancelling `booking.changes.cancel_by_staff`, which audits itself as it does for the API.
 """
 
 from __future__ import annotations
@@ -176,7 +176,6 @@ def cancel_booking(
         booking_id=booking_id,
         now=services.clock.now(),
     )
-    _audit(session, scope, services, "booking.cancel", booking_id)
     return see_other(f"{PREFIX}/bookings/{booking_id}?done=booking_cancelled")
 
 

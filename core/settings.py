@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/recruitbot.db"
     channel: Literal["console", "twilio"] = "console"
-    timezone: str = "Europe/Copenhagen"
     # Scheduled messages go out on working days inside this window (local time).
     send_window_start: int = 9
     send_window_end: int = 18

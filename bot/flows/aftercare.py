@@ -31,6 +31,19 @@ def on_staff_cancelled(
     return booking.offer(state.with_(rebooking=False), now, ctx, flow, prefix=prefix)
 
 
+def on_staff_moved(state: ConversationState, now: datetime, ctx: Context, flow: Flow) -> Transition:
+    """Tell the citizen that staff moved the booking, and how to move or cancel it again."""
+    if not has_booking(state) or ctx.booking is None:
+        return stay(state)
+    # A move the citizen had begun themselves is overtaken by the one staff made.
+    booked = state.with_(
+        step=Step.BOOKED, rebooking=False, offered_slot_ids=(), offer_offset=0, misunderstood=0
+    )
+    extra = booking.slot_values(ctx.booking, booked)
+    message = say(flow, "staff_moved", MessageKind.BOOKING_MOVED, booked, ctx, **extra)
+    return Transition(booked, (message,))
+
+
 def on_booking_reminder(
     state: ConversationState, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from core.calendar import COPENHAGEN
 from core.phone import parse_phone
 from core.settings import get_settings
 from recruitbot.cli.terminal import for_rich, json_safe
@@ -105,7 +106,7 @@ def chat(
         raise typer.BadParameter("the language is da or en")
     configure_logging(level="WARNING")  # the trial's own log lines would drown the dialogue
     settings = get_settings()
-    tz = ZoneInfo(settings.timezone)
+    tz = COPENHAGEN
     number = _e164(phone)
     start_at = _start_at(at, tz)
     try:

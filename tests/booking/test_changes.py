@@ -15,7 +15,7 @@ from booking.slots import free_slots
 from bot.types import ConversationState, Step
 from core.calendar import COPENHAGEN
 from core.errors import ConflictError, InvalidInputError, NotFoundError
-from store.models import Booking, Conversation, Reminder, Slot
+from store.models import AuditEvent, Booking, Conversation, Reminder, Slot
 from store.types import BookingStatus, DueStatus
 from tests.booking.support import NOW, book, last_id, queued_since, say
 from tests.factories import DIALOGUE, make_world
@@ -199,3 +199,50 @@ class TestMoveByStaff:
                 slot_id=target,
                 now=NOW,
             )
+
+
+class TestAudit:
+    """The use case writes its own audit, so the API, the console and an absence agree."""
+
+    def test_a_cancel_and_a_move_are_each_audited_once_with_who_did_it(
+        self, session: Session
+    ) -> None:
+        world = make_world(session)
+        first = book(session, world, "+4520000001")
+        second = book(session, world, "+4520000002")
+        assert first.id is not None and second.id is not None
+        actor = Scope(municipality_id=world.municipality.id, actor="key:abc123")
+        changes.cancel_by_staff(
+            session=session, dialogue=DIALOGUE, scope=actor, booking_id=first.id, now=NOW
+        )
+        moved = changes.move_by_staff(
+            session=session,
+            dialogue=DIALOGUE,
+            scope=actor,
+            booking_id=second.id,
+            slot_id=max(free_ids(session, world.municipality.id)),
+            now=NOW,
+        )
+        events = session.scalars(
+            select(AuditEvent).where(col(AuditEvent.action).in_(["booking.cancel", "booking.move"]))
+        ).all()
+        assert [(e.action, e.subject_id, e.actor) for e in events] == [
+            ("booking.cancel", first.id, "key:abc123"),
+            ("booking.move", second.id, "key:abc123"),
+        ]
+        assert events[1].detail == f"to booking {moved.booking.id}"
+
+    def test_a_refused_change_writes_no_audit(self, session: Session) -> None:
+        world = make_world(session)
+        booking = book(session, world, "+4520000001")
+        assert booking.id is not None
+        with pytest.raises(InvalidInputError):
+            changes.move_by_staff(
+                session=session,
+                dialogue=DIALOGUE,
+                scope=EVERYTHING,
+                booking_id=booking.id,
+                slot_id=booking.slot_id,
+                now=NOW,
+            )
+        assert not session.scalars(select(AuditEvent)).all()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 from sqlmodel import Session
@@ -43,6 +43,7 @@ NO_ROOM = "no_room"
 ENDED = "ended"
 PAUSED = "paused"
 STARTS = "starts"
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _ENGLISH = {
     HOURS: "outside sending hours ({start:02d}–{end:02d})",
     WEEKEND: "weekend",
@@ -138,7 +139,12 @@ def plan(
         for (at, k, c, h), n in grouped.items()
         if at is None or at < until
     )
-    return sorted(planned, key=lambda p: (p.at is None, p.at or now, p.kind, p.campaign_id or 0))
+    return in_order(planned)
+
+
+def in_order(planned: list[Planned]) -> list[Planned]:
+    """Sort a plan (or several campaigns' plans) by time; what has no day comes last."""
+    return sorted(planned, key=lambda p: (p.at is None, p.at or _NEVER, p.kind, p.campaign_id or 0))
 
 
 def _day(at: datetime | None, window: SendWindow) -> date | None:

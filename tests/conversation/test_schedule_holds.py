@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from conversation.schedule import (
@@ -23,7 +25,8 @@ from conversation.schedule import (
     plan,
 )
 from outreach.pacing import release_waves
-from store.models import CampaignWave, Invitation
+from outreach.windows import load_window
+from store.models import CampaignBlackout, CampaignWave, Invitation
 from store.types import CampaignStatus, DueStatus
 from tests.factories import MONDAY, WINDOW, World, add_contact, local, make_world
 
@@ -154,3 +157,64 @@ def test_a_pause_holds_released_invitations_too(session: Session) -> None:
     session.flush()
     [held] = plan(session=session, window=WINDOW, now=NINE, days=7)
     assert (held.at, held.count, held.held) == (None, 5, Hold(PAUSED))
+
+
+class TestEstimatesKeepToTheCampaign:
+    """Whatever the limit, pace, last day, blackout and clock: no wave breaks a rule the sender
+    keeps, and every pending invitation is either in a wave, held with its reason, or beyond
+    the period."""
+
+    PENDING = 25
+
+    def test_invariants(self, session: Session) -> None:
+        world = campaign(session, limit=1, paced=False)
+        members(session, world, self.PENDING)
+        blackout = CampaignBlackout(
+            campaign_id=world.campaign.id or 0, first_day=MONDAY.date(), last_day=MONDAY.date()
+        )
+        session.add(blackout)
+        session.flush()
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(
+            limit=st.integers(1, 12),
+            paced=st.booleans(),
+            rate=st.sampled_from([0.05, 0.15, 0.9]),
+            ends_in=st.none() | st.integers(0, 12),
+            blackout_in=st.integers(0, 10),
+            hours=st.integers(0, 24 * 6),
+            days=st.integers(0, 14),
+        )
+        def check(
+            limit: int,
+            paced: bool,
+            rate: float,
+            ends_in: int | None,
+            blackout_in: int,
+            hours: int,
+            days: int,
+        ) -> None:
+            now = MONDAY + timedelta(hours=hours)
+            world.campaign.daily_limit, world.campaign.paced = limit, paced
+            world.campaign.booking_rate_prior = rate
+            ends_on = None if ends_in is None else MONDAY.date() + timedelta(days=ends_in)
+            world.campaign.ends_on = ends_on
+            blackout.first_day = blackout.last_day = MONDAY.date() + timedelta(days=blackout_in)
+            session.flush()
+            own = load_window(session=session, campaign=world.campaign, base=WINDOW)
+            planned = plan(session=session, window=WINDOW, now=now, days=days)
+            waves = [p for p in planned if p.estimate and p.day is not None]
+            held = [p for p in planned if p.day is None]
+            assert all(p.kind == "invitation" for p in planned)
+            assert [w.day for w in waves] == sorted({w.day for w in waves})  # one a day
+            for wave in waves:
+                assert wave.at is not None and wave.at >= now and own.is_open(wave.at)
+                assert 0 < wave.count <= limit
+                assert ends_on is None or (wave.day is not None and wave.day <= ends_on)
+            in_plan = sum(p.count for p in planned)
+            assert in_plan <= self.PENDING
+            if held:
+                assert in_plan == self.PENDING
+                assert {p.held.reason for p in held if p.held} <= {ENDED, NO_ROOM}
+
+        check()

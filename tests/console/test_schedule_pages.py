@@ -12,6 +12,9 @@ from datetime import date
 import pytest
 from sqlmodel import col, select
 
+from console import labels
+from console.schedule_pages import why
+from conversation import schedule
 from store.db import unit_of_work
 from store.models import Campaign, CampaignBlackout, Contact, Invitation
 from store.types import DueStatus
@@ -146,3 +149,25 @@ class TestScope:
         response = console.get("/console/schedule?days=14")
         assert response.status_code == 303
         assert response.headers["location"] == "/console/sign-in?next=/console/schedule%3Fdays%3D14"
+
+
+def test_every_reason_the_plan_gives_has_danish_words() -> None:
+    reasons = {
+        schedule.HOURS,
+        schedule.WEEKEND,
+        schedule.HOLIDAY,
+        schedule.CLOSED_DAY,
+        schedule.BLACKOUT,
+        schedule.DAILY_LIMIT,
+        schedule.PACING,
+        schedule.NO_ROOM,
+        schedule.ENDED,
+        schedule.PAUSED,
+        schedule.STARTS,
+    }
+    assert set(labels.SCHEDULE_HELD) == reasons
+    said = why(schedule.Hold(schedule.DAILY_LIMIT, limit=1500))
+    assert said == "højst 1.500 invitationer pr. dag"
+    assert why(schedule.Hold(schedule.ENDED, day=date(2027, 3, 31))).endswith(
+        "(31.03.2027): sendes ikke"
+    )

@@ -79,3 +79,36 @@ DONE = {
     "outcome_corrected": "Udfaldet er rettet. Rettelsen og begrundelsen står i loggen.",
     "booking_cancelled": "Tiden er aflyst. Borgeren har fået besked og tilbud om en ny tid.",
 }
+# What the plan of coming messages says is sent (conversation.schedule.Planned.kind).
+SCHEDULE_KINDS = {
+    "invitation": "Invitationer",
+    "reminder: invitation_reminder": "Påmindelser om invitationen",
+    "reminder: booking_reminder": "Påmindelser om tiden dagen før",
+    "reminder: follow_up_nudge": "Opfølgning, spurgt igen",
+    "reminder: follow_up_no_answer": "Besked til personalet: intet svar på opfølgningen",
+    "reminder: waitlist_ask": "Tilbud om plads på ventelisten",
+    "follow-up": "Opfølgning efter en måned",
+    "message: invitation": "Invitationer (i udbakken)",
+    "message: invitation_reminder": "Påmindelser om invitationen (i udbakken)",
+    "message: reminder": "Påmindelser om tiden (i udbakken)",
+    "message: follow_up": "Opfølgninger (i udbakken)",
+    "message: rebook_offer": "Tilbud om en ny tid (i udbakken)",
+    "message: slot_offer": "Forslag til tider (i udbakken)",
+    "message: cancellation": "Besked om aflyst tid (i udbakken)",
+    "message: booking_moved": "Besked om flyttet tid (i udbakken)",
+}
+SCHEDULE_OTHER_KIND = "Andre beskeder i udbakken"
+# Why something is sent later than it is due, or not at all (conversation.schedule.Hold).
+SCHEDULE_HELD = {
+    "hours": "uden for sendetiden (kl. {start:02d}–{end:02d})",
+    "weekend": "weekend",
+    "holiday": "helligdag ({name})",
+    "closed_day": "ikke en hverdag",
+    "blackout": "kampagnens dage uden udsendelse",
+    "daily_limit": "højst {limit} invitationer pr. dag",
+    "pacing": "ikke flere om dagen, end de ledige tider kan tage",
+    "no_room": "ingen plads i de ledige tider: venter på nye tider eller svar",
+    "ended": "efter sidste udsendelsesdag ({day}): sendes ikke",
+    "paused": "kampagnen er sat på pause",
+    "starts": "kampagnen begynder {day}",
+}

@@ -19,6 +19,7 @@ from console import (
     inbox_pages,
     outcome_pages,
     report_pages,
+    schedule_pages,
     slot_pages,
 )
 from console.routing import PageNotFoundError, console_router, error_page
@@ -42,6 +43,7 @@ for pages in (
     inbox_pages,
     closure_pages,
     import_pages,
+    schedule_pages,
 ):
     router.include_router(pages.router)
 

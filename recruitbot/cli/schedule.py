@@ -62,7 +62,7 @@ def print_plan(
             p.kind + (" (estimate)" if p.estimate else ""),
             str(p.campaign_id) if p.campaign_id is not None else "—",
             str(p.count),
-            p.held or "",
+            str(p.held or ""),
         )
     console.print(table)
 

@@ -10,7 +10,7 @@ import time_machine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from conversation.schedule import PAUSED, WAITING_FOR_PACING, Planned, next_send, plan
+from conversation.schedule import PAUSED, Hold, Planned, next_send, plan
 from core.settings import get_settings
 from recruitbot.cli import app as cli
 from recruitbot.cli.schedule import explain_nothing_sent
@@ -59,13 +59,13 @@ class TestPlacedInTheWindow:
         invited(session, world, MONDAY, n=3)  # due 08:00
         [item] = planned_on(session)
         assert (item.at, item.count, item.kind) == (local(MONDAY.date(), 9), 3, "invitation")
-        assert item.held == "outside sending hours (09–18)" and not item.estimate
+        assert str(item.held) == "outside sending hours (09–18)" and not item.estimate
 
     def test_a_weekend_waits_for_monday(self, session: Session) -> None:
         world = running(session)
         invited(session, world, local(date(2026, 11, 28), 10))
         [item] = planned_on(session)
-        assert item.at == local(date(2026, 11, 30), 9) and item.held == "weekend"
+        assert item.at == local(date(2026, 11, 30), 9) and str(item.held) == "weekend"
 
     def test_a_blackout_waits_for_the_day_after(self, session: Session) -> None:
         world = running(session)
@@ -78,14 +78,14 @@ class TestPlacedInTheWindow:
         )
         invited(session, world, local(date(2026, 11, 24), 10))
         [item] = planned_on(session)
-        assert item.at == local(date(2026, 11, 25), 9) and item.held == "campaign blackout"
+        assert item.at == local(date(2026, 11, 25), 9) and str(item.held) == "campaign blackout"
 
     def test_a_holiday_is_named(self, session: Session) -> None:
         world = running(session)
         invited(session, world, local(date(2026, 12, 25), 10))
         [item] = planned_on(session, days=40)
         assert item.at == local(date(2026, 12, 28), 9)
-        assert item.held is not None and item.held.startswith("holiday (")
+        assert str(item.held) == "holiday (Juledag)"
 
     def test_inside_the_window_it_goes_when_due(self, session: Session) -> None:
         world = running(session)
@@ -110,7 +110,12 @@ class TestPacing:
             (date(2026, 11, 24), 2),
             (date(2026, 11, 25), 1),
         ]
-        assert all(w.estimate and w.held == WAITING_FOR_PACING for w in waves)
+        assert all(w.estimate for w in waves)
+        assert [str(w.held) for w in waves] == [
+            "outside sending hours (09–18)",  # released when the window opens
+            "daily limit: at most 2 invitations a working day",
+            "daily limit: at most 2 invitations a working day",
+        ]
 
     def test_after_todays_wave_the_rest_starts_tomorrow(self, session: Session) -> None:
         world = running(session)
@@ -131,13 +136,14 @@ class TestPacing:
         session.flush()
         [wave] = planned_on(session)
         assert wave.day == date(2026, 11, 24)
+        assert str(wave.held) == "daily limit: at most 2 invitations a working day"
 
     def test_a_paused_campaign_holds_its_invitations(self, session: Session) -> None:
         world = running(session)
         world.campaign.status = CampaignStatus.PAUSED
         invited(session, world, None, n=4)
         [held] = planned_on(session)
-        assert (held.at, held.count, held.held) == (None, 4, PAUSED)
+        assert (held.at, held.count, held.held) == (None, 4, Hold(PAUSED))
         assert next_send([held]) is None
 
 

@@ -139,7 +139,7 @@ def _render(
     return page(
         request,
         "schedule.html",
-        active="campaigns",
+        active="campaigns" if campaign is not None else "schedule",
         campaign=campaign,
         days=days,
         choices=DAY_CHOICES,

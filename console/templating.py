@@ -44,6 +44,7 @@ class NavItem:
 
 NAV = (
     NavItem("campaigns", "Kampagner", f"{PREFIX}/campaigns", COORDINATOR_ROLES),
+    NavItem("schedule", "Plan", f"{PREFIX}/schedule", COORDINATOR_ROLES),
     NavItem("funnel", "Rekruttering", f"{PREFIX}/funnel", EVALUATOR_ROLES),
     NavItem("bookings", "Bookinger", f"{PREFIX}/bookings", STAFF_ROLES),
     NavItem("inbox", "Indbakke", f"{PREFIX}/inbox", STAFF_ROLES),

@@ -51,6 +51,16 @@ class TestOneCampaign:
         page = f"/console/campaigns/{console.world.campaign_id}"
         assert f'href="{page}/schedule"' in console.get(page).text
 
+    def test_the_menu_leads_a_coordinator_to_the_plan_of_all_campaigns(
+        self, console: Console
+    ) -> None:
+        console.sign_in("coordinator")
+        home = console.get(f"/console/campaigns/{console.world.campaign_id}").text
+        assert 'href="/console/schedule"' in home
+        response = console.get("/console/schedule")
+        assert response.status_code == 200
+        assert "Hvad sendes hvornår" in _text(response.text)
+
     def test_each_day_shows_what_goes_and_why_the_rest_waits(self, console: Console) -> None:
         _waiting(console, pending=10, limit=2, ends_on=date(2026, 12, 1))
         console.sign_in("coordinator")

@@ -55,7 +55,7 @@ def test_each_role_opens_exactly_its_pages(console: Console, who: str) -> None:
     [
         (
             "coordinator",
-            ["Kampagner", "Rekruttering", "Bookinger", "Tider", "Fravær", "Evaluering"],
+            ["Kampagner", "Plan", "Rekruttering", "Bookinger", "Tider", "Fravær", "Evaluering"],
         ),
         ("staff", ["Bookinger", "Tider", "Fravær"]),
         ("evaluator", ["Rekruttering", "Evaluering"]),

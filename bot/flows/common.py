@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import interpret
 from bot.flow import Flow
+from bot.questions import question_topic
 from bot.sms import gsm_safe, to_gsm
 from bot.types import (
     CloseConversation,
@@ -118,7 +119,7 @@ def confused(
     **extra: str,
 ) -> Transition:
     """Answer a reply not understood: ask once more, then tell staff, then stay quiet."""
-    topic = interpret.question_topic(text)
+    topic = question_topic(text)
     if topic is not None and state.step is not Step.CLOSED:
         # A question is answered from the campaign's facts and the question asked again; it is
         # no misunderstanding.

@@ -1,10 +1,12 @@
 """What a reply means: one intent, and the answer it carries, for a given expected answer.
 
-The engine and `recruitbot parse-reply` both read replies through `read_reply`, so a coordinator
-can check how real replies will be understood. Commands come first (STOP, START, HJÆLP, ENGLISH /
-DANSK, RING), then the answer the question expects, then the other keywords (AFLYS, FLYT, FLERE,
-SPRING OVER), then yes or no. A reply that says two things at once ("ja nej", "1 og 3" for one
-time) is `unknown`, so the engine asks instead of guessing.
+Commands come first (STOP, START, HJÆLP, ENGLISH / DANSK, RING: `read_command`), then the
+answer the question expects, then the other keywords (AFLYS, FLYT, FLERE, SPRING OVER), then yes
+or no (`read_answer`). A reply that says two things at once ("ja nej", "1 og 3" for one time) is
+`unknown`, so the engine asks instead of guessing. A keyword counts only where its own clause
+does not negate it ("ring ikke til mig" asks for no call). What a step makes of the reading is
+`bot.reading`'s, which the engine and `recruitbot parse-reply --step` share; `read_reply` is
+`parse-reply --expect`.
 """
 
 from __future__ import annotations
@@ -242,7 +244,9 @@ _reschedule = _clause_keyword(Intent.RESCHEDULE, lambda k: k.move)
 # "Kan jeg aflyse senere?", "hvordan aflyser jeg?" ask about cancelling; "kan I aflyse min tid?"
 # asks to have it done.
 _LATER = parsing.word_set(parsing.spaced("senere later"))
-_HOW = parsing.word_set(parsing.spaced("hvordan how hvis if"))
+_HOW = parsing.word_set(parsing.spaced("hvordan how"))
+# "Hvis jeg bliver syg, så aflys": a cancellation on a condition is asked about, not done.
+_IF = parsing.word_set(parsing.spaced("hvis if saafremt"))
 _MAY = parsing.word_set(parsing.spaced("kan can maa skal"))
 _ASKERS = parsing.word_set(parsing.spaced("jeg man vi we"))
 
@@ -260,7 +264,7 @@ def _asks_whether(words: parsing.Tokens, lang: Language) -> bool:
 
 def _cancel(reply: Reply) -> Reading | None:
     """Read a wish to cancel the appointment, by a cancel keyword or "afmeld / slet min tid"."""
-    if len(reply.words) > _LONGEST:
+    if len(reply.words) > _LONGEST or any(words[0] in _IF for words in reply.clauses):
         return None
     cancel = parsing.phrases(reply.keywords.cancel)
     for words in reply.clauses:

@@ -109,7 +109,7 @@ def read(
     flow: Flow,
     options: int | None = None,
 ) -> interpret.Reading:
-    """Read a reply (not a command) the way `recruitbot parse-reply` does."""
+    """Read a reply (not a command) as an answer of kind `expect` (`bot.reading` builds on it)."""
     return interpret.read_answer(text, expect, options=options, lang=state.lang, flow=flow)
 
 

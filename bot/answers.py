@@ -1,11 +1,76 @@
-"""Read answers to the screening questions: self-rated health and known chronic disease."""
+"""Read answers to the screening questions: age or birth year, municipality, health, disease."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
-from bot.parsing import Tokens, digits, has_phrase, idioms, key, phrases, spaced, tokens
+from bot.parsing import SHORT, Tokens, digits, has_phrase, key, phrases, spaced, tokens, word_set
 from bot.types import CHRONIC_DISEASES, HEALTH_SCALE
+from bot.yesno import idioms
+
+# ------------------------------------------------------------------ age and birth year
+
+_BORN = word_set(spaced("foedt fodt fod f born aargang argang"))
+
+
+def find_birth_year(text: str, this_year: int) -> int | None:
+    """Find one plausible four-digit birth year in a reply ("1970", "født 12.3.1970")."""
+    words = tokens(text)
+    years = {n for n in digits(words) if this_year - 120 <= n <= this_year}
+    # "født 71", "årgang 66": a two-digit number after a word for birth is a year, not an age.
+    for i, word in enumerate(words[:-1] if not years else ()):
+        after = words[i + 1 : i + 3]
+        if word in _BORN and after:
+            nxt = after[1] if after[0] in ("i", "in") and len(after) > 1 else after[0]
+            if len(nxt) == 2 and nxt.isdigit():
+                short = int(nxt)
+                years.add(1900 + short if 1900 + short > this_year - 100 else 2000 + short)
+    return years.pop() if len(years) == 1 else None
+
+
+def find_age(text: str) -> int | None:
+    """Find an age in years in a short reply ("52", "jeg er 52 år")."""
+    words = tokens(text)
+    if len(words) > SHORT:
+        return None
+    ages = [n for n in digits(words) if 15 <= n <= 110]
+    return ages[0] if len(ages) == 1 else None
+
+
+# ------------------------------------------------------------------ municipality
+
+
+_PLACE_FILLER = word_set(
+    spaced("kommune kommunen municipality jeg bor i in live im i'm pa det er it is the")
+)
+
+
+def place_words(text: str) -> Tokens:
+    """Key a municipality name, leaving out "Kommune" and "jeg bor i"."""
+    return tuple(word for word in tokens(text.replace("-", " ")) if word not in _PLACE_FILLER)
+
+
+# Danish municipality names have at most three words ("Lyngby-Taarbæk", "Ringkøbing-Skjern").
+_LONGEST_NAME = 3
+
+
+def match_municipality(text: str, target: str) -> bool | None:
+    """Say whether a reply names the target municipality; None if it names nothing."""
+    said = place_words(text)
+    if not said or any(word.isdigit() for word in said) or len(said) > 2 * SHORT:
+        return None
+    wanted = place_words(target)
+    if has_phrase(said, wanted) or set(said) <= set(wanted):
+        return True
+    # A longer reply that does not name the target is a question or a remark, not a name.
+    if len(said) > _LONGEST_NAME:
+        return None
+    if not wanted:
+        return True
+    # Forgive a typo: "Roskilee" for "Roskilde", "Københavns" for "København".
+    return SequenceMatcher(None, " ".join(said), " ".join(wanted)).ratio() >= 0.85
+
 
 # ------------------------------------------------------------------ health scale
 
@@ -95,8 +160,9 @@ DISEASE_WORDS: dict[str, tuple[str, ...]] = {
         " back joint joints muscle muscles knee knees shoulder neck hip gigt arthritis"
     ),
     "lungs": spaced("kol copd lunger lungerne lungs lung astma asthma"),
-    "diabetes": spaced("diabetes diabetic sukkersyge"),
-    "heart": spaced("hjerte hjertet heart blodtryk blodtrykket hypertension kolesterol"),
+    # "blood sugar", "blood pressure": the second word names it ("blood" alone does not).
+    "diabetes": spaced("diabetes diabetic sukkersyge sugar"),
+    "heart": spaced("hjerte hjertet heart blodtryk blodtrykket hypertension kolesterol pressure"),
     "other": spaced("andet andre anden other others"),
 }
 # Compound words ("rygsmerter", "hjertekarsygdom") start with a distinctive stem. "ryg" alone is

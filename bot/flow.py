@@ -89,6 +89,10 @@ TEXT_KEYS = frozenset(
         "answer_price",
         "answer_duration",
         "answer_where",
+        "answer_where_place",
+        "answer_where_places",
+        "answer_duration_minutes",
+        "answer_number_partner",
         "answer_sender",
         "answer_number",
         "answer_data",
@@ -109,6 +113,8 @@ PLACEHOLDERS = frozenset(
         "choices",
         "when",
         "place",
+        "minutes",
+        "partner",
     }
 )
 _SAMPLE: dict[str, object] = dict.fromkeys(PLACEHOLDERS, "x") | {"age_min": 40, "age_max": 60}

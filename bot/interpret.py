@@ -1,10 +1,12 @@
 """What a reply means: one intent, and the answer it carries, for a given expected answer.
 
-The engine and `recruitbot parse-reply` both read replies through `read_reply`, so a coordinator
-can check how real replies will be understood. Commands come first (STOP, START, HJÆLP, ENGLISH /
-DANSK, RING), then the answer the question expects, then the other keywords (AFLYS, FLYT, FLERE,
-SPRING OVER), then yes or no. A reply that says two things at once ("ja nej", "1 og 3" for one
-time) is `unknown`, so the engine asks instead of guessing.
+Commands come first (STOP, START, HJÆLP, ENGLISH / DANSK, RING: `read_command`), then the
+answer the question expects, then the other keywords (AFLYS, FLYT, FLERE, SPRING OVER), then yes
+or no (`read_answer`). A reply that says two things at once ("ja nej", "1 og 3" for one time) is
+`unknown`, so the engine asks instead of guessing. A keyword counts only where its own clause
+does not negate it ("ring ikke til mig" asks for no call). What a step makes of the reading is
+`bot.reading`'s, which the engine and `recruitbot parse-reply --step` share; `read_reply` is
+`parse-reply --expect`.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from bot import answers, numbers, parsing, wish
+from bot import answers, numbers, parsing, wish, yesno
 from bot.flow import DEFAULT_FLOW, Flow, Keywords
 from bot.types import CHRONIC_DISEASES, HEALTH_SCALE, Language, SlotWish
 from bot.typos import KNOWN_WORDS, Speller
 
 # Commands are short: a long message that happens to contain "help" or "ring" is not one.
 COMMAND_WORDS = 6
+# "Kan du ringe til mig i stedet?" asks for a call in seven words.
+CALLBACK_WORDS = 8
 START_WORDS = 3
 LANGUAGE_WORDS = 5
 # "Nej, det vil jeg ikke svare på" is a skip; a long message that mentions "næste" is not.
@@ -56,6 +60,7 @@ class Intent(StrEnum):
     CHOICE = "choice"
     CHOICES = "choices"
     QUESTION = "question"  # a question about the campaign's facts; value names the fact
+    THANKS = "thanks"  # an acknowledgement that needs no answer ("tak", "ok 👍"): nothing is sent
     WISH = "wish"  # at a slot offer: a day, date, part of the day, week or place; see `wish`
     MUNICIPALITY = "municipality"  # at the municipality step: a name; value is it as written
     BIRTH_YEAR = "birth_year"  # at the age step: a year of birth ("1971", "født 71")
@@ -118,7 +123,8 @@ def speller(keywords: Keywords) -> Speller:
 class Reply:
     """A reply keyed and typo-corrected, ready for the readers."""
 
-    text: str
+    text: str  # keyed and corrected; clauses end with ". ", so `parsing.clauses` finds them
+    clauses: tuple[parsing.Tokens, ...]  # the same words, clause by clause
     numbers: parsing.Tokens
     lang: Language
     options: int
@@ -128,13 +134,20 @@ class Reply:
     def of(cls, text: str, *, lang: Language, options: int, flow: Flow) -> Reply:
         """Key and correct a reply."""
         spell = speller(flow.keywords)
+        parts = tuple(spell.correct_all(words) for words in parsing.clauses(text))
         return cls(
-            text=" ".join(spell.correct_all(parsing.tokens(text))),
+            text=". ".join(" ".join(words) for words in parts),
+            clauses=parts,
             numbers=spell.correct_all(numbers.number_words(text)),
             lang=lang,
             options=options,
             keywords=flow.keywords,
         )
+
+    @property
+    def words(self) -> parsing.Tokens:
+        """Every word of the reply, clauses run together."""
+        return tuple(word for words in self.clauses for word in words)
 
 
 def read_command(text: str, flow: Flow = DEFAULT_FLOW) -> Reading | None:
@@ -145,16 +158,33 @@ def read_command(text: str, flow: Flow = DEFAULT_FLOW) -> Reading | None:
         return Reading(Intent.STOP)
     if parsing.mentions(text, words.start, START_WORDS):
         return Reading(Intent.START)
-    corrected = " ".join(speller(words).correct_all(parsing.tokens(text)))
+    spell = speller(words)
+    parts = tuple(spell.correct_all(clause) for clause in parsing.clauses(text))
+    corrected = " ".join(word for clause in parts for word in clause)
     if parsing.mentions(corrected, words.help, COMMAND_WORDS):
         return Reading(Intent.HELP)
     if parsing.mentions(corrected, words.english, LANGUAGE_WORDS):
         return Reading(Intent.LANGUAGE, "en")
     if parsing.mentions(corrected, words.danish, LANGUAGE_WORDS):
         return Reading(Intent.LANGUAGE, "da")
-    if parsing.mentions(corrected, words.callback, COMMAND_WORDS):
+    if parsing.mentions(corrected, words.callback, CALLBACK_WORDS) and _asks_for_a_call(
+        parts, words
+    ):
         return Reading(Intent.CALLBACK)
     return None
+
+
+# "ring mig ikke op": a negation up to two words after the call word.
+_CALL_NEGATED_AHEAD = 2
+
+
+def _asks_for_a_call(parts: tuple[parsing.Tokens, ...], words: Keywords) -> bool:
+    """Say whether a call is asked for, not declined ("ring ikke til mig", "don't call me")."""
+    return any(
+        parsing.says(clause, phrase, ahead=_CALL_NEGATED_AHEAD)
+        for clause in parts
+        for phrase in parsing.phrases(words.callback)
+    )
 
 
 # ------------------------------------------------------------------ readers
@@ -163,10 +193,10 @@ Reader = Callable[[Reply], Reading | None]
 
 
 def _yes_no(reply: Reply) -> Reading | None:
-    answer = parsing.classify_yes_no(reply.text, reply.keywords.yes, reply.keywords.no)
+    answer = yesno.classify_yes_no(reply.text, reply.keywords.yes, reply.keywords.no)
     if answer is None:
         return None
-    return Reading(Intent.YES if answer is parsing.Answer.YES else Intent.NO)
+    return Reading(Intent.YES if answer is yesno.Answer.YES else Intent.NO)
 
 
 def _keyword(intent: Intent, pick: Callable[[Keywords], tuple[str, ...]], limit: int) -> Reader:
@@ -185,25 +215,68 @@ _NOT_SKIP = tuple(parsing.tokens(p) for p in ("pas på", "melde pas", "næste ug
 
 
 def _skip(reply: Reply) -> Reading | None:
-    words = tuple(reply.text.split())
+    words = reply.words
     if any(parsing.has_phrase(words, phrase) for phrase in _NOT_SKIP):
         return None
     return _keyword_skip(reply)
 
 
-_more = _keyword(Intent.MORE, lambda k: k.more, parsing.SHORT)
-_reschedule = _keyword(Intent.RESCHEDULE, lambda k: k.move, parsing.SHORT)
-_keyword_cancel = _keyword(Intent.CANCEL, lambda k: k.cancel, parsing.SHORT)
-# "Jeg vil ikke aflyse" and "Kan jeg aflyse senere?" keep the booking.
-_NOT_NOW = parsing.word_set(parsing.spaced("ikke not dont never aldrig senere later"))
-_ASKING = parsing.word_set(parsing.spaced("kan can hvordan how maa skal hvis if"))
+# A booking keyword counts in a short clause of a reply of reasonable length, not negated:
+# "Jeg kan desværre ikke komme. Aflys venligst" cancels, "jeg vil ikke flytte den" does not.
+_LONGEST = 4 * parsing.SHORT
+
+
+def _clause_keyword(intent: Intent, pick: Callable[[Keywords], tuple[str, ...]]) -> Reader:
+    def read(reply: Reply) -> Reading | None:
+        if len(reply.words) > _LONGEST:
+            return None
+        wanted = parsing.phrases(pick(reply.keywords))
+        for words in reply.clauses:
+            if len(words) <= parsing.SHORT and any(parsing.says(words, p) for p in wanted):
+                return Reading(intent)
+        return None
+
+    return read
+
+
+_more = _clause_keyword(Intent.MORE, lambda k: k.more)
+_reschedule = _clause_keyword(Intent.RESCHEDULE, lambda k: k.move)
+# "Kan jeg aflyse senere?", "hvordan aflyser jeg?" ask about cancelling; "kan I aflyse min tid?"
+# asks to have it done.
+_LATER = parsing.word_set(parsing.spaced("senere later"))
+_HOW = parsing.word_set(parsing.spaced("hvordan how"))
+# "Hvis jeg bliver syg, så aflys": a cancellation on a condition is asked about, not done.
+_IF = parsing.word_set(parsing.spaced("hvis if saafremt"))
+_MAY = parsing.word_set(parsing.spaced("kan can maa skal"))
+_ASKERS = parsing.word_set(parsing.spaced("jeg man vi we"))
+
+
+def _asks_whether(words: parsing.Tokens, lang: Language) -> bool:
+    """Say whether a clause asks whether or how one may cancel ("kan jeg aflyse?")."""
+    if not words:
+        return False
+    if words[0] in _HOW:
+        return True
+    asker = words[1] if len(words) > 1 else ""
+    # Danish "I" is you (plural): "kan I aflyse min tid?" asks to have it done.
+    return words[0] in _MAY and (asker in _ASKERS or (asker == "i" and lang == "en"))
 
 
 def _cancel(reply: Reply) -> Reading | None:
-    words = reply.text.split()
-    if any(w in _NOT_NOW for w in words) or (words and words[0] in _ASKING):
+    """Read a wish to cancel the appointment, by a cancel keyword or "afmeld / slet min tid"."""
+    if len(reply.words) > _LONGEST or any(words[0] in _IF for words in reply.clauses):
         return None
-    return _keyword_cancel(reply)
+    cancel = parsing.phrases(reply.keywords.cancel)
+    for words in reply.clauses:
+        if len(words) > parsing.SHORT or any(w in _LATER for w in words):
+            continue
+        if _asks_whether(words, reply.lang):
+            continue
+        if any(parsing.says(words, p) for p in cancel):
+            return Reading(Intent.CANCEL)
+        if parsing.cancels_appointment(words, reply.keywords.stop):
+            return Reading(Intent.CANCEL)
+    return None
 
 
 def _choice(reply: Reply) -> Reading | None:
@@ -233,7 +306,7 @@ def _last(reply: Reply) -> Reading | None:
 
 
 def _none_fit(reply: Reply) -> Reading | None:
-    words = tuple(reply.text.split())
+    words = reply.words
     return Reading(Intent.MORE) if any(parsing.has_phrase(words, p) for p in _NONE_FIT) else None
 
 
@@ -323,30 +396,3 @@ def resembles_stop(text: str, flow: Flow = DEFAULT_FLOW) -> bool:
     stop_words = {p[0] for p in parsing.phrases(flow.keywords.stop) if len(p) == 1}
     spell = speller(flow.keywords)
     return any(spell.resembles(word, stop_words) for word in words)
-
-
-# Questions about the campaign's own facts, answered before the question is asked again.
-_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("number", ("mit nummer", "nummeret", "my number", "fra hvem", "hvor har i")),
-    ("data", ("mine svar", "svarene", "oplysninger", "hvem ser", "my answers", "my data")),
-    ("price", ("koster", "pris", "gratis", "betale", "cost", "free", "price", "pay")),
-    ("duration", ("hvor lang tid", "hvor lang", "varer", "how long")),
-    ("where", ("hvor foregaar", "hvor foregar", "hvor er", "adresse", "where")),
-    ("sender", ("afsender", "hvem sender", "hvem skriver", "who sends", "sender")),
-)
-_QUESTION_WORDS = parsing.word_set(
-    parsing.spaced("hvad hvor hvem hvordan hvorfor er kan skal what where who how why is can do")
-)
-
-
-def question_topic(text: str) -> str | None:
-    """Name the campaign fact a reply asks about ("hvad koster det?" → "price"), if any."""
-    words = parsing.tokens(text)
-    if not words or len(words) > 2 * parsing.SHORT:
-        return None
-    if "?" not in text and words[0] not in _QUESTION_WORDS:
-        return None
-    for topic, asked in _TOPICS:
-        if any(parsing.has_phrase(words, phrase) for phrase in parsing.phrases(asked)):
-            return topic
-    return None

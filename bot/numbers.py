@@ -37,7 +37,7 @@ FILLER = word_set(
     spaced(
         "nr nummer number no num tid tiden time den det the option valg mulighed jeg tager"
         " vil gerne have tak please i ill take ja yes ok thanks tk passer fint er fine"
-        " works good for me mig"
+        " works good for me mig is perfect perfekt great super"
     )
 )
 _LIST_MARKS = re.compile(r"[,;&+/]")

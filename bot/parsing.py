@@ -1,10 +1,13 @@
-"""Read citizens' free-text replies: normalise them, classify them and pull out answers.
+"""Read citizens' free-text replies: normalise them, split them into clauses, classify them.
 
 Every function here is total: any string goes in, and the worst that comes out is "not
 understood" (None or False). Keyword lists come from the flow, so matching works on keys: text
 lower-cased, Danish letters folded (æ → ae, ø → oe, å → aa), accents, punctuation and emoji
 dropped, and runs of a repeated letter squeezed to one, so "JAAA!!", "Ja tak 🙂" and "jeps" all
 reduce to the few tokens the keyword lists name.
+
+Sentence punctuation, commas and line breaks end a clause. A negation binds only inside its
+clause: in "Nej jeg vil ikke. STOP" the "ikke" says nothing about the STOP.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from difflib import SequenceMatcher
-from enum import StrEnum
 from functools import lru_cache
 
 # A reply longer than this is not a short answer; reading on only costs time.
@@ -24,28 +25,26 @@ SHORT = 6
 Tokens = tuple[str, ...]
 
 
-class Answer(StrEnum):
-    """A yes or a no."""
-
-    YES = "yes"
-    NO = "no"
-
-
 # Thumbs and ticks are common one-character answers; map them before emoji are dropped.
 _SYMBOLS = {"👍": " ja ", "👎": " nej ", "✅": " ja ", "✔": " ja ", "❌": " nej "}
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
 _PUNCTUATION = re.compile(r"[\W_]+")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
-
+# What ends a clause: sentence punctuation, a comma, a line break, a dash between spaces.
+_CLAUSE_END = re.compile(r"[.!?;:,\n\r\u2026]+|\s[-\u2013\u2014]+\s")
 
 # Zero-width characters and soft hyphens hide inside words ("st\u200bop", "af\u00admeld").
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
 
 
+def _unhidden(text: str) -> str:
+    """Cut, drop invisible characters and fold full-width letters ("ＳＴＯＰ") and ligatures."""
+    return unicodedata.normalize("NFKC", text[:MAX_CHARS].translate(_INVISIBLE))
+
+
 def normalise(text: str) -> str:
     """Lower-case, fold Danish letters and accents, and reduce punctuation to single spaces."""
-    # NFKC first folds full-width letters ("ＳＴＯＰ") and ligatures into plain ones.
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS].translate(_INVISIBLE)).lower()
+    text = _unhidden(text).lower()
     for symbol, word in _SYMBOLS.items():
         text = text.replace(symbol, word)
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
@@ -60,9 +59,16 @@ def key(text: str) -> str:
     return _REPEATS.sub(r"\1", normalise(text))
 
 
+@lru_cache(maxsize=4096)
 def tokens(text: str) -> Tokens:
-    """Split a reply into keyed words."""
+    """Split a reply into keyed words (a reply is read by several readers: keyed once)."""
     return tuple(key(text).split())
+
+
+def clauses(text: str) -> tuple[Tokens, ...]:
+    """Split a reply into its clauses, each as keyed words; empty clauses are left out."""
+    found = (tokens(part) for part in _CLAUSE_END.split(_unhidden(text)))
+    return tuple(words for words in found if words)
 
 
 @lru_cache(maxsize=256)
@@ -88,15 +94,72 @@ def has_phrase(words: Tokens, phrase: Tokens, *, at_start: bool = False) -> bool
     return any(words[i : i + width] == phrase for i in starts)
 
 
+@lru_cache(maxsize=256)
+def _by_first_word(found: tuple[Tokens, ...]) -> dict[str, tuple[Tokens, ...]]:
+    index: dict[str, list[Tokens]] = {}
+    for phrase in found:
+        index.setdefault(phrase[0], []).append(phrase)
+    return {first: tuple(group) for first, group in index.items()}
+
+
+def has_any(words: Tokens, found: tuple[Tokens, ...], *, at_start: bool = False) -> bool:
+    """Say whether any of the keyed phrases occurs as consecutive words (at the start)."""
+    index = _by_first_word(found)
+    starts = words[:1] if at_start else words
+    return any(
+        words[i : i + len(phrase)] == phrase
+        for i, word in enumerate(starts)
+        for phrase in index.get(word, ())
+    )
+
+
 def mentions(text: str, words: Sequence[str], max_tokens: int = SHORT) -> bool:
     """Say whether a short reply contains one of the keyword phrases as whole words."""
     found = tokens(text)
     if not found or len(found) > max_tokens:
         return False
-    return any(has_phrase(found, phrase) for phrase in phrases(tuple(words)))
+    return has_any(found, phrases(tuple(words)))
 
 
-# Phrases of wanting no more contact, keyed as `parsing.tokens` keys them.
+# ------------------------------------------------------------------ negation
+
+NEGATORS = word_set(spaced("ikke not dont doesnt didnt wont cant never aldrig ej"))
+# Words that may stand between a negation and what it negates: "ikke at aflyse", "ikke lige".
+_SOFT = word_set(spaced("at to gerne lige helt bare alligevel altsaa laengere mere venligst"))
+# "Kan I ikke ringe?" is a polite request, not a negation.
+_ASK = word_set(spaced("kan vil gider kunne ville"))
+_YOU = word_set(spaced("i du de man nogen"))
+
+
+def negated(words: Tokens, i: int, *, ahead: int = 0, width: int = 1) -> bool:
+    """Say whether the word at `i` is negated inside its clause.
+
+    A negation right before it counts ("vil ikke aflyse", "ikke at aflyse"), and with `ahead`
+    one up to that many words after it ("ring mig ikke op"); "kan I ikke ringe?" asks for it.
+    `width` is how many words the negated phrase has.
+    """
+    j = i - 1
+    while j >= 0 and words[j] in _SOFT:
+        j -= 1
+    if j >= 0 and words[j] in NEGATORS:
+        polite = j >= 2 and words[j - 2] in _ASK and words[j - 1] in _YOU
+        if not polite:
+            return True
+    return any(word in NEGATORS for word in words[i + width : i + width + ahead])
+
+
+def says(words: Tokens, phrase: Tokens, *, ahead: int = 0) -> bool:
+    """Say whether a clause contains `phrase` without negating it."""
+    width = len(phrase)
+    return any(
+        words[i : i + width] == phrase and not negated(words, i, ahead=ahead, width=width)
+        for i in range(len(words) - width + 1)
+    )
+
+
+# ------------------------------------------------------------------ opt-out
+
+# Phrases of wanting no more contact, keyed as `tokens` keys them.
 _PHRASES = (
     "afmeldes",
     "frameldes",
@@ -143,12 +206,14 @@ _PHRASES = (
     "not text me",
 )
 _DELETE = word_set(["slet", "slette", "sletter", "fjern", "fjerne", "delete", "remove", "erase"])
-_PERSONAL = word_set(
+# What a deletion is about: the person and their data, or (below) the appointment.
+_PERSON = word_set(
     spaced(
-        "mig me mit mine min nummer nummeret number oplysninger data info details listen"
-        " list telefonnummer phone"
+        "mig me nummer nummeret number oplysninger oplysningerne data info details listen list"
+        " telefonnummer phone kontaktoplysninger profil"
     )
 )
+_POSSESSIVE = word_set(spaced("mit mine min my"))
 # Words that make a stop word about something else: a habit, a place, or the appointment.
 _HABITS = word_set(
     spaced(
@@ -156,13 +221,21 @@ _HABITS = word_set(
         " smoegerne cigaretter cigarettes vaegt eating spise medicin"
     )
 )
-_BEFORE = word_set(spaced("bus busstop ikke not dont never aldrig ej om about a the et en"))
+_NOT_A_REQUEST_BEFORE = word_set(spaced("bus busstop full last"))
+# "om stop virker" (whether stopping works) talks about stopping; "jeg beder om stop" asks.
+_WHETHER = word_set(spaced("om about whether hvis if"))
+_ASKS_FOR = word_set(spaced("beder bede bad bedt oensker ask asking asked request"))
 _APPOINTMENT = word_set(
-    spaced("tid tiden tider aftale aftalen samtale samtalen booking bookingen appointment")
+    spaced(
+        "tid tiden tider aftale aftalen samtale samtalen booking bookingen appointment"
+        " sundhedstjek sundhedstjekket"
+    )
 )
-_NEGATED_AFTER = word_set(["ikke"])
-# How far a stop word looks ahead for what it is about ("stop med at ryge", "quit smoking").
+# How far a stop word looks ahead for what it is about ("stop med at ryge", "quit smoking"),
+# and how far a deletion looks for what is to be deleted ("slet min tid og mit nummer").
 _SCOPE = 4
+_OBJECT = 6
+_NOT_AT_ALL = tokens("ikke")  # "slet ikke": not at all
 
 
 @lru_cache(maxsize=32)
@@ -170,45 +243,44 @@ def _single(stop_words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p[0] for p in phrases(stop_words) if len(p) == 1)
 
 
+@lru_cache(maxsize=32)
+def _longer(stop_words: tuple[str, ...]) -> tuple[Tokens, ...]:
+    return (*(p for p in phrases(stop_words) if len(p) > 1), *phrases(_PHRASES))
+
+
+def _about(words: Tokens, i: int) -> str | None:
+    """What the stop word at `i` is about, if not the contact: a habit or the appointment."""
+    ahead = words[i + 1 : i + 1 + _SCOPE]
+    if any(word in _HABITS for word in ahead):
+        return "habit"
+    # "afmeld tiden", "afmelde min tid": the appointment, not the contact.
+    return "appointment" if any(word in _APPOINTMENT for word in ahead[:3]) else None
+
+
 def _stop_word_counts(words: Tokens, i: int) -> bool:
     """Say whether the stop word at `i` asks to stop rather than naming something else."""
-    if i > 0 and words[i - 1] in _BEFORE:
+    before = words[i - 1] if i > 0 else ""
+    if before in _NOT_A_REQUEST_BEFORE:
+        return False  # "bus stop", "full stop"
+    if before in _WHETHER and (i < 2 or words[i - 2] not in _ASKS_FOR):
         return False
-    ahead = words[i + 1 : i + 1 + _SCOPE]
-    if ahead[:1] and ahead[0] in _NEGATED_AFTER:
-        return False
-    if any(word in _HABITS for word in ahead):
-        return False
-    # "afmeld tiden", "afmelde min tid": the appointment, not the contact.
-    return not any(word in _APPOINTMENT for word in ahead[:3])
+    return not negated(words, i, ahead=1) and _about(words, i) is None
 
 
-def _deletion(words: Tokens) -> bool:
-    """Say whether the reply asks to delete the citizen ("slet mit nummer", "remove me")."""
-    return any(
-        word in _DELETE
-        and (i == 0 or words[i - 1] not in _BEFORE)
-        and any(w in _PERSONAL for w in words[i + 1 : i + 1 + _SCOPE])
-        for i, word in enumerate(words)
-    )
-
-
-def is_opt_out(text: str, stop_words: Sequence[str]) -> bool:
-    """Say whether a reply, of any length, asks for no more contact or to be deleted.
-
-    A stop word counts anywhere, unless it is negated ("stop ikke"), names something else
-    ("bus stop", "stop rygning", "quit smoking") or is about the appointment ("afmeld tiden").
-    """
-    words = tokens(text)
-    if not words:
-        return False
-    single = _single(tuple(stop_words))
-    if any(w in single and _stop_word_counts(words, i) for i, w in enumerate(words)):
-        return True
-    longer = [p for p in phrases(tuple(stop_words)) if len(p) > 1]
-    if any(has_phrase(words, p) for p in (*longer, *phrases(_PHRASES))):
-        return True
-    return _deletion(words) or _left_alone(words)
+def _deletion(words: Tokens) -> str | None:
+    """What a clause asks to delete: "person" ("slet mit nummer"), "appointment" or None."""
+    for i, word in enumerate(words):
+        target = words[i + 1 : i + 1 + _OBJECT]
+        # "slet ikke" is "not at all"; "du må ikke slette" keeps everything.
+        if word not in _DELETE or target[:1] == _NOT_AT_ALL or negated(words, i):
+            continue
+        if any(w in _PERSON for w in target):
+            return "person"
+        if any(w in _APPOINTMENT for w in target):
+            return "appointment"
+        if any(w in _POSSESSIVE for w in target):
+            return "person"
+    return None
 
 
 _LET_ME = tokens("lad mig")
@@ -223,80 +295,58 @@ def _left_alone(words: Tokens) -> bool:
     )
 
 
-def cancels_appointment(text: str, stop_words: Sequence[str]) -> bool:
-    """Say whether a stop word is about the appointment ("afmeld tiden"), so it cancels."""
-    words = tokens(text)
+def _clause_opts_out(words: Tokens, stop_words: tuple[str, ...]) -> bool:
+    single = _single(stop_words)
+    if any(w in single and _stop_word_counts(words, i) for i, w in enumerate(words)):
+        return True
+    if has_any(words, _longer(stop_words)):
+        return True
+    return _deletion(words) == "person" or _left_alone(words)
+
+
+def is_opt_out(text: str, stop_words: Sequence[str]) -> bool:
+    """Say whether a reply, of any length, asks for no more contact or to be deleted.
+
+    Each clause is read on its own. A stop word counts anywhere, unless it is negated in its
+    clause ("stop ikke"), names something else ("bus stop", "stop rygning", "quit smoking") or
+    is about the appointment ("afmeld tiden"); a stop word alone in its clause always counts
+    ("Nej jeg vil ikke. STOP"). Deleting the citizen or their number opts out; deleting the
+    appointment ("slet min tid") does not.
+    """
+    words = tuple(stop_words)
+    return any(_clause_opts_out(clause, words) for clause in clauses(text))
+
+
+def cancels_appointment(words: Tokens, stop_words: Sequence[str]) -> bool:
+    """Say whether a clause cancels the appointment with a stop or deletion word.
+
+    "afmeld tiden", "Jeg vil gerne afmelde min tid", "slet min tid", "fjern min booking": the
+    appointment goes, the citizen stays. A negated one ("vil ikke slette min tid") does not.
+    """
     single = _single(tuple(stop_words))
-    return any(
-        w in single and any(a in _APPOINTMENT for a in words[i + 1 : i + 4])
+    stops = any(
+        w in single and not negated(words, i) and _about(words, i) == "appointment"
         for i, w in enumerate(words)
     )
+    return stops or _deletion(words) == "appointment"
 
 
-_GREETINGS = word_set(["hej", "hejsa", "hi", "hello", "hey", "dav", "goddag", "hallo"])
-_NEGATORS = word_set(["ikke", "not", "dont", "never", "aldrig", "ej"])
+# ------------------------------------------------------------------ thanks and numbers
 
 
-_BUT = word_set(["men", "but"])
-# Turns of phrase whose words say the opposite of what they mean.
-_IDIOMS: tuple[tuple[Tokens, Tokens], ...] = (
-    (tokens("nej hvor"), ("ja",)),  # "nej hvor dejligt" is delight
-    (tokens("hvorfor ikke"), ("ja",)),
-    (tokens("why not"), ("yes",)),
-    (tokens("ikke dårligt"), ("godt",)),
-    (tokens("ikke dårlig"), ("godt",)),
-    (tokens("not bad"), ("good",)),
+# Words around a thanks that add nothing: "tak for det", "tak for hjælpen", "thank you so much".
+_AROUND_THANKS = word_set(
+    spaced("for det dem hjaelpen beskeden skal du have i jer so much very a lot all the it")
 )
-
-
-def idioms(words: Tokens) -> Tokens:
-    """Replace turns of phrase with what they mean ("ikke dårligt" → "godt")."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for phrase, meaning in _IDIOMS:
-            if words[i : i + len(phrase)] == phrase:
-                out.extend(meaning)
-                i += len(phrase)
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return tuple(out)
-
-
-def classify_yes_no(text: str, yes: Sequence[str], no: Sequence[str]) -> Answer | None:
-    """Read a reply as yes or no; None when it is neither or both."""
-    words = tokens(text)
-    while words and words[0] in _GREETINGS:
-        words = words[1:]
-    words = idioms(words)
-    if not words:
-        return None
-    # "ja, men ikke tirsdag" is a yes with a condition: read what comes before the "men".
-    for i, word in enumerate(words[1:], 1):
-        if word in _BUT:
-            head = classify_yes_no(" ".join(words[:i]), yes, no)
-            tail = classify_yes_no(" ".join(words[i + 1 :]), yes, no)
-            # ... unless the condition is itself a no ("ja men ikke nu").
-            if head is Answer.YES and tail is not Answer.NO:
-                return head
-            break
-    at_start = len(words) > SHORT
-    said_yes = any(has_phrase(words, p, at_start=at_start) for p in phrases(tuple(yes)))
-    said_no = any(has_phrase(words, p, at_start=at_start) for p in phrases(tuple(no)))
-    if said_yes and not said_no and not any(w in _NEGATORS for w in words):
-        return Answer.YES
-    if said_no and not said_yes:
-        return Answer.NO
-    return None
 
 
 def acknowledges(text: str, thanks: Sequence[str]) -> bool:
     """Say whether a short reply is only thanks or an acknowledgement ("Tak!", "Super 👍")."""
     words = tokens(text)
     vocabulary = word_set(thanks) | word_set(["ja", "ok", "okay"])
-    return 0 < len(words) <= SHORT and all(word in vocabulary for word in words)
+    if not 0 < len(words) <= SHORT or not any(word in vocabulary for word in words):
+        return False
+    return all(word in vocabulary or word in _AROUND_THANKS for word in words)
 
 
 # ------------------------------------------------------------------ numbers
@@ -305,63 +355,3 @@ def acknowledges(text: str, thanks: Sequence[str]) -> bool:
 def digits(words: Tokens) -> list[int]:
     """Return the numbers written with digits among keyed words."""
     return [int(word) for word in words if word.isascii() and word.isdigit() and len(word) <= 6]
-
-
-_BORN = word_set(spaced("foedt fodt fod f born aargang argang"))
-
-
-def find_birth_year(text: str, this_year: int) -> int | None:
-    """Find one plausible four-digit birth year in a reply ("1970", "født 12.3.1970")."""
-    words = tokens(text)
-    years = {n for n in digits(words) if this_year - 120 <= n <= this_year}
-    # "født 71", "årgang 66": a two-digit number after a word for birth is a year, not an age.
-    for i, word in enumerate(words[:-1] if not years else ()):
-        after = words[i + 1 : i + 3]
-        if word in _BORN and after:
-            nxt = after[1] if after[0] in ("i", "in") and len(after) > 1 else after[0]
-            if len(nxt) == 2 and nxt.isdigit():
-                short = int(nxt)
-                years.add(1900 + short if 1900 + short > this_year - 100 else 2000 + short)
-    return years.pop() if len(years) == 1 else None
-
-
-def find_age(text: str) -> int | None:
-    """Find an age in years in a short reply ("52", "jeg er 52 år")."""
-    words = tokens(text)
-    if len(words) > SHORT:
-        return None
-    ages = [n for n in digits(words) if 15 <= n <= 110]
-    return ages[0] if len(ages) == 1 else None
-
-
-# ------------------------------------------------------------------ municipality
-
-_PLACE_FILLER = word_set(
-    spaced("kommune kommunen municipality jeg bor i in live im i'm pa det er it is the")
-)
-
-
-def place_words(text: str) -> Tokens:
-    """Key a municipality name, leaving out "Kommune" and "jeg bor i"."""
-    return tuple(word for word in tokens(text.replace("-", " ")) if word not in _PLACE_FILLER)
-
-
-# Danish municipality names have at most three words ("Lyngby-Taarbæk", "Ringkøbing-Skjern").
-_LONGEST_NAME = 3
-
-
-def match_municipality(text: str, target: str) -> bool | None:
-    """Say whether a reply names the target municipality; None if it names nothing."""
-    said = place_words(text)
-    if not said or any(word.isdigit() for word in said) or len(said) > 2 * SHORT:
-        return None
-    wanted = place_words(target)
-    if has_phrase(said, wanted) or set(said) <= set(wanted):
-        return True
-    # A longer reply that does not name the target is a question or a remark, not a name.
-    if len(said) > _LONGEST_NAME:
-        return None
-    if not wanted:
-        return True
-    # Forgive a typo: "Roskilee" for "Roskilde", "Københavns" for "København".
-    return SequenceMatcher(None, " ".join(said), " ".join(wanted)).ratio() >= 0.85

@@ -146,6 +146,14 @@ class SlotOffer:
 
 
 @dataclass(frozen=True)
+class Place:
+    """One of the municipality's places where the conversations are held."""
+
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
 class TelegramInvite:
     """What an invitation can say about continuing on Telegram."""
 
@@ -170,6 +178,10 @@ class Context:
     # so a wish for "uge 51" finds times beyond the nearest dozen; the engine filters them again.
     wished_slots: tuple[SlotOffer, ...] = ()
     locations: tuple[str, ...] = ()  # the names of the municipality's places with slots
+    # The municipality's places in use, to answer "hvor foregår det?" (none: a general answer).
+    places: tuple[Place, ...] = ()
+    # The partner whose list the citizen is on, to answer "hvor har I mit nummer fra?".
+    partner: str | None = None
     closed_at: datetime | None = None  # when the conversation closed, if it has
     booking: SlotOffer | None = None  # the slot of the current booking, if any
     nudge_after: timedelta = timedelta(days=4)  # reminder when an invitation gets no answer

@@ -2,8 +2,10 @@
 
 What every step reads (who writes, the age band, the municipalities, the invitation) comes with
 the campaign in one query. What only some steps read (free slots, places, the booking, whether
-a callback can be promised) is loaded the first time the engine reads it: a "ja" at the
-invitation never searches for free slots. The engine still sees a plain `Context`.
+a callback can be promised, the partner whose list the citizen is on) is loaded the first time
+the engine reads it: a "ja" at the invitation never searches for free slots, and only a
+question about where the number came from looks up the partner. The engine still sees a plain
+`Context`.
 """
 
 from __future__ import annotations
@@ -19,17 +21,26 @@ from sqlmodel import Session
 from booking.directory import list_locations
 from booking.slots import FreeSlot, earliest_bookable, free_slots, free_slots_where
 from bot.fit import matches
-from bot.types import Context, SlotOffer, SlotWish, TelegramInvite
+from bot.types import Context, Place, SlotOffer, SlotWish, TelegramInvite
 from core.calendar import SendWindow
 from outreach.variants import invitation_template, variant_in_use
 from store import conversations, inbox
 from store.conversations import StepRow
-from store.models import Campaign, Contact, Conversation, Location, Slot
+from store.models import Campaign, Contact, Conversation, Location, Partner, Slot
+from store.partners import partner_of
 
 # How many free slots the engine gets: three per offer, a few pages of "more".
 SLOTS_LOADED = 12
 # The facts `StoreContext` loads only when the engine reads them.
-LAZY_FACTS = ("free_slots", "wished_slots", "locations", "booking", "callback_promise")
+LAZY_FACTS = (
+    "free_slots",
+    "wished_slots",
+    "locations",
+    "places",
+    "booking",
+    "callback_promise",
+    "partner",
+)
 
 
 def slot_offer(slot: Slot, location: Location) -> SlotOffer:
@@ -51,6 +62,8 @@ class _Store:
     session: Session
     conversation_id: int
     municipality_id: int
+    contact_id: int
+    campaign_id: int
     now: datetime
     window: SendWindow
     wish: Callable[[], SlotWish | None]
@@ -121,6 +134,29 @@ class StoreContext(Context):
         return tuple(location.name for location in places)
 
     @cached_property
+    def places(self) -> tuple[Place, ...]:
+        """The places in use (not retired), to say where the conversations are held."""
+        found = list_locations(
+            session=self._store.session, municipality_id=self._store.municipality_id
+        )
+        return tuple(
+            Place(name=location.name, address=location.address)
+            for location in found
+            if location.retired_at is None
+        )
+
+    @cached_property
+    def partner(self) -> str | None:
+        """The partner whose list the citizen is on (the one they are credited to)."""
+        partner_id = partner_of(
+            session=self._store.session,
+            contact_id=self._store.contact_id,
+            campaign_id=self._store.campaign_id,
+        )
+        found = self._store.session.get(Partner, partner_id)
+        return None if found is None else found.name
+
+    @cached_property
     def booking(self) -> SlotOffer | None:
         booked = self._store.booked
         return None if booked is None else slot_offer(booked.slot, booked.location)
@@ -158,11 +194,13 @@ def build_context(
     slots fitting the wish are among those it can choose from, not just the nearest dozen.
     `facts` is the campaign's row with the names and the invitation's variant (`step_row`).
     """
-    assert conversation.id is not None
+    assert conversation.id is not None and contact.id is not None and campaign.id is not None
     store = _Store(
         session=session,
         conversation_id=conversation.id,
         municipality_id=campaign.municipality_id,
+        contact_id=contact.id,
+        campaign_id=campaign.id,
         now=now,
         window=window,
         wish=wish,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot import interpret
 from bot.flow import Flow
-from bot.sms import gsm_safe, to_gsm
+from bot.questions import question_topic
+from bot.render import render_place
+from bot.sms import fits, gsm_safe, to_gsm
 from bot.types import (
     CloseConversation,
     Context,
@@ -38,6 +40,8 @@ def values(ctx: Context, **extra: str) -> dict[str, object]:
         "choices": "",
         "when": "",
         "place": "",
+        "minutes": "",
+        "partner": "",
         "telegram_bot": ctx.telegram.bot if ctx.telegram else "",
         "telegram_code": ctx.telegram.code if ctx.telegram else "",
         "telegram_link": ctx.telegram.link if ctx.telegram else "",
@@ -105,7 +109,7 @@ def read(
     flow: Flow,
     options: int | None = None,
 ) -> interpret.Reading:
-    """Read a reply (not a command) the way `recruitbot parse-reply` does."""
+    """Read a reply (not a command) as an answer of kind `expect` (`bot.reading` builds on it)."""
     return interpret.read_answer(text, expect, options=options, lang=state.lang, flow=flow)
 
 
@@ -118,11 +122,11 @@ def confused(
     **extra: str,
 ) -> Transition:
     """Answer a reply not understood: ask once more, then tell staff, then stay quiet."""
-    topic = interpret.question_topic(text)
+    topic = question_topic(text)
     if topic is not None and state.step is not Step.CLOSED:
         # A question is answered from the campaign's facts and the question asked again; it is
         # no misunderstanding.
-        answered = say(flow, f"answer_{topic}", MessageKind.INFO, state, ctx)
+        answered = answer(topic, state, ctx, flow)
         reasked = say(flow, clarify_key, MessageKind.CLARIFICATION, state, ctx, **extra)
         return Transition(state, (answered, reasked))
     if state.misunderstood == 0:
@@ -139,3 +143,55 @@ def confused(
         return Transition(stuck, (message,), (NotifyStaff(reason="not_understood"),))
     # A person has been asked to call; re-asking again would only loop with an auto-reply.
     return stay(state)
+
+
+# ------------------------------------------------------------------ questions
+
+
+def _minutes(state: ConversationState, ctx: Context) -> str:
+    """How long the conversation takes: the booking's length, else that of the free times."""
+    if has_booking(state) and ctx.booking is not None:
+        lengths = {ctx.booking.duration_min}
+    else:
+        lengths = {slot.duration_min for slot in ctx.free_slots}
+    lengths = {length for length in lengths if length > 0}
+    if not lengths:
+        return ""
+    shortest, longest = min(lengths), max(lengths)
+    return str(shortest) if shortest == longest else f"{shortest}-{longest}"
+
+
+def _where(state: ConversationState, ctx: Context, flow: Flow) -> tuple[str, str]:
+    """Which text answers "where?", and the place(s) it names: the booking's, else the places."""
+    if has_booking(state) and ctx.booking is not None and render_place(ctx.booking):
+        return "answer_where_place", render_place(ctx.booking)
+    places = [place for place in ctx.places if place.name.strip()]
+    if len(places) == 1:
+        only = places[0]
+        return "answer_where_place", ", ".join(p for p in (only.name, only.address) if p.strip())
+    if len(places) > 1:
+        names = [place.name.strip() for place in places]
+        conjunction = phrase(flow, "or", state, ctx)
+        return "answer_where_places", f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+    return "answer_where", ""
+
+
+def answer(topic: str, state: ConversationState, ctx: Context, flow: Flow) -> Outbound:
+    """Answer a question about the campaign from its own facts, else with the general text.
+
+    Where: the booking's place, else the municipality's place or places. How long: the
+    booking's or the free times' length. Where the number came from: the partner whose list
+    the citizen is on. An answer that would not fit in two SMS falls back to the general one.
+    """
+    key, extra = f"answer_{topic}", {}
+    if topic == "where":
+        key, place = _where(state, ctx, flow)
+        extra = {"place": place}
+    elif topic == "duration" and (minutes := _minutes(state, ctx)):
+        key, extra = "answer_duration_minutes", {"minutes": minutes}
+    elif topic == "number" and ctx.partner and ctx.partner.strip():
+        key, extra = "answer_number_partner", {"partner": ctx.partner.strip()}
+    message = say(flow, key, MessageKind.INFO, state, ctx, **extra)
+    if fits(message.text):
+        return message
+    return say(flow, f"answer_{topic}", MessageKind.INFO, state, ctx)

@@ -7,8 +7,8 @@ from datetime import datetime
 from bot import reading
 from bot.flow import Flow, fill_template, tidy, uses_telegram
 from bot.flows import screening
-from bot.flows.common import close_effect, closed_state, confused, read, say, stay, values
-from bot.interpret import Expect, Intent
+from bot.flows.common import close_effect, closed_state, confused, say, stay, values
+from bot.interpret import Intent, Reading
 from bot.sms import gsm_safe
 from bot.types import (
     Context,
@@ -57,15 +57,20 @@ def on_reminder(state: ConversationState, now: datetime, ctx: Context, flow: Flo
     return Transition(state, (message,))
 
 
+def read_reply(state: ConversationState, text: str, now: datetime, flow: Flow) -> Reading:
+    """Read an answer to the invitation as `recruitbot parse-reply --step invited` does."""
+    return reading.read_step(
+        text, Step.INVITED, today=local(now).date(), lang=state.lang, flow=flow
+    )
+
+
 def on_reply(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
     """Read the answer to the invitation: yes leads to the consent question, no closes."""
     if ctx.wrote_first:
         return on_wrote_first(state, text, now, ctx, flow)
-    answer = reading.with_condition(
-        read(text, Expect.YES_NO, state, flow), text, local(now).date(), Step.INVITED
-    )
+    answer = read_reply(state, text, now, flow)
     intent = answer.intent
     if intent is Intent.YES:
         # "ja men ikke tirsdag": the condition is kept for the first offer of times.
@@ -86,8 +91,7 @@ def on_wrote_first(
     declines; anything else ("hej") gets the invitation itself, to answer as anyone does.
     """
     today = local(now).date()
-    read_as = read(text, Expect.YES_NO, state, flow)
-    answer = reading.with_condition(read_as, text, today, Step.INVITED)
+    answer = read_reply(state, text, now, flow)
     if answer.intent is Intent.NO:
         done = closed_state(state, "declined")
         message = say(flow, "declined", MessageKind.GOODBYE, done, ctx)

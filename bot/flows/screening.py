@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot import fit, parsing, reading
+from bot import answers, fit, reading
 from bot.flow import Flow
 from bot.flows import booking
-from bot.flows.common import close_effect, closed_state, confused, read, say
-from bot.interpret import Expect, Intent
+from bot.flows.common import close_effect, closed_state, confused, say
+from bot.interpret import Intent, Reading
 from bot.types import (
     CHRONIC_DISEASES,
     HEALTH_SCALE,
@@ -42,7 +42,7 @@ _CLARIFY = {
     Step.CHRONIC: "clarify_chronic",
 }
 
-Reply = Callable[[ConversationState, str, datetime, Context, Flow], Transition | None]
+Reply = Callable[[ConversationState, Reading, str, Context, Flow, datetime], Transition | None]
 
 
 def question(state: ConversationState, ctx: Context, flow: Flow) -> Outbound:
@@ -70,12 +70,23 @@ def _screened_out(state: ConversationState, reason: str, ctx: Context, flow: Flo
     return Transition(done, (message,), (ScreenedOut(reason=reason), close_effect("screened_out")))
 
 
-def _on_consent(
+def read_reply(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
-) -> Transition | None:
-    answer = reading.with_condition(
-        read(text, Expect.YES_NO, state, flow), text, local(now).date(), Step.CONSENT
+) -> Reading:
+    """Read an answer to the current question as `recruitbot parse-reply --step` does."""
+    return reading.read_step(
+        text,
+        state.step,
+        today=local(now).date(),
+        lang=state.lang,
+        flow=flow,
+        target_municipality=ctx.target_municipality,
     )
+
+
+def _on_consent(
+    state: ConversationState, answer: Reading, text: str, ctx: Context, flow: Flow, now: datetime
+) -> Transition | None:
     state = state.with_(wish=fit.merge(state.wish, answer.wish))
     if answer.intent is Intent.YES:
         return ask(state.with_(consent=True), Step.AGE, ctx, flow)
@@ -90,75 +101,63 @@ def _after_age(state: ConversationState, ctx: Context, flow: Flow) -> Transition
     return ask(state, next_step, ctx, flow)
 
 
-def _age_fits(state: ConversationState, text: str, now: datetime, ctx: Context) -> Screening | None:
-    """Read a year of birth or an age against the band; None if the reply has neither."""
-    this_year = local(now).year
-    age = reading.read_age(text, this_year)
-    if age is None or not isinstance(age.value, int):
-        return None
-    if age.intent is Intent.BIRTH_YEAR:
-        year = age.value
+def _age_fits(state: ConversationState, answer: Reading, now: datetime, ctx: Context) -> Screening:
+    """Hold a year of birth, an age, or a yes or no against the band."""
+    if answer.intent is Intent.BIRTH_YEAR and isinstance(answer.value, int):
+        year, this_year = answer.value, local(now).year
         # Without the birthday the age is one of two; give the benefit of the doubt.
         fits = this_year - year >= ctx.age_min and this_year - year - 1 <= ctx.age_max
         return replace(state.screening, birth_year=year, age_confirmed=fits)
-    return replace(state.screening, age_confirmed=ctx.age_min <= age.value <= ctx.age_max)
+    if answer.intent is Intent.AGE and isinstance(answer.value, int):
+        return replace(state.screening, age_confirmed=ctx.age_min <= answer.value <= ctx.age_max)
+    return replace(state.screening, age_confirmed=answer.intent is Intent.YES)
 
 
 def _on_age(
-    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+    state: ConversationState, answer: Reading, text: str, ctx: Context, flow: Flow, now: datetime
 ) -> Transition | None:
-    screening = _age_fits(state, text, now, ctx)
-    if screening is None:
-        intent = read(text, Expect.YES_NO, state, flow).intent
-        if intent is Intent.SKIP:
-            return _after_age(state, ctx, flow)
-        if intent not in (Intent.YES, Intent.NO):
-            return None
-        screening = replace(state.screening, age_confirmed=intent is Intent.YES)
-    answered = state.with_(screening=screening)
-    if screening.age_confirmed:
+    if answer.intent is Intent.SKIP:
+        return _after_age(state, ctx, flow)
+    if answer.intent not in (Intent.BIRTH_YEAR, Intent.AGE, Intent.YES, Intent.NO):
+        return None
+    answered = state.with_(screening=_age_fits(state, answer, now, ctx))
+    if answered.screening.age_confirmed:
         return _after_age(answered, ctx, flow)
     return _screened_out(answered, "age", ctx, flow)
 
 
 def _on_municipality(
-    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+    state: ConversationState, answer: Reading, text: str, ctx: Context, flow: Flow, now: datetime
 ) -> Transition | None:
-    intent = read(text, Expect.YES_NO, state, flow).intent
-    if intent is Intent.SKIP:
+    if answer.intent is Intent.SKIP:
         return ask(state, Step.HEALTH, ctx, flow)
-    if intent in (Intent.YES, Intent.NO):
+    if answer.intent is not Intent.MUNICIPALITY or not isinstance(answer.value, str):
         return None
-    name = reading.read_municipality(text, ctx.target_municipality)
-    if name is None or not isinstance(name.value, str):
-        return None
-    answered = _screen(state, municipality=name.value)
-    if parsing.match_municipality(text, ctx.target_municipality):
+    answered = _screen(state, municipality=answer.value)
+    if answers.match_municipality(text, ctx.target_municipality):
         return ask(answered, Step.HEALTH, ctx, flow)
     return _screened_out(answered, "municipality", ctx, flow)
 
 
 def _on_health(
-    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+    state: ConversationState, answer: Reading, text: str, ctx: Context, flow: Flow, now: datetime
 ) -> Transition | None:
-    reading = read(text, Expect.SCALE, state, flow)
-    if reading.intent is Intent.SKIP:
+    if answer.intent is Intent.SKIP:
         return ask(state, Step.CHRONIC, ctx, flow)
-    if reading.intent is not Intent.CHOICE or not isinstance(reading.value, int):
+    if answer.intent is not Intent.CHOICE or not isinstance(answer.value, int):
         return None
-    health = HEALTH_SCALE[reading.value - 1]
+    health = HEALTH_SCALE[answer.value - 1]
     return ask(_screen(state, self_rated_health=health), Step.CHRONIC, ctx, flow)
 
 
 def _on_chronic(
-    state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
+    state: ConversationState, answer: Reading, text: str, ctx: Context, flow: Flow, now: datetime
 ) -> Transition | None:
-    reading = read(text, Expect.MULTI, state, flow)
-    if reading.intent is Intent.SKIP:
+    if answer.intent is Intent.SKIP:
         return _screened_in(state, now, ctx, flow)
-    if reading.intent is not Intent.CHOICES or not isinstance(reading.value, tuple):
+    if answer.intent is not Intent.CHOICES or not isinstance(answer.value, tuple):
         return None
-    diseases = tuple(CHRONIC_DISEASES[n - 1] for n in reading.value)
+    diseases = tuple(CHRONIC_DISEASES[n - 1] for n in answer.value)
     return _screened_in(_screen(state, chronic_diseases=diseases), now, ctx, flow)
 
 
@@ -175,7 +174,8 @@ def on_reply(
     state: ConversationState, text: str, now: datetime, ctx: Context, flow: Flow
 ) -> Transition:
     """Read an answer to the current screening question."""
-    answered = _REPLIES[state.step](state, text, now, ctx, flow)
+    answer = read_reply(state, text, now, ctx, flow)
+    answered = _REPLIES[state.step](state, answer, text, ctx, flow, now)
     if answered is None:
         return confused(state, text, ctx, flow, _CLARIFY[state.step])
     return answered

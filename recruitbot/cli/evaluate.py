@@ -1,4 +1,9 @@
-"""Measure the reading on a labelled corpus: accuracy per step and class, and opt-out figures."""
+"""Measure the reading on a labelled corpus: accuracy per step and class, and opt-out figures.
+
+A line is {"text", "step", "intent"} with optional "value", "wish", "lang", "options",
+"municipality", "split" ("tuned" or "held_out") and "batch" (held-out lines were written in
+batches, each before the reader was run on it; a line without one is batch "b1").
+"""
 
 from __future__ import annotations
 
@@ -71,14 +76,19 @@ class Report:
         }
 
 
-def evaluate(lines: Iterable[str], *, split: str | None = None) -> Report:
-    """Read every labelled line (optionally one split) as the engine would, and count."""
+FIRST_BATCH = "b1"
+
+
+def evaluate(lines: Iterable[str], *, split: str | None = None, batch: str | None = None) -> Report:
+    """Read every labelled line (optionally one split, one batch) as the engine would; count."""
     report = Report()
     for raw in lines:
         if not raw.strip():
             continue
         line = json.loads(raw)
         if split is not None and line.get("split") != split:
+            continue
+        if batch is not None and line.get("batch", FIRST_BATCH) != batch:
             continue
         reading = read_at_step(
             line["text"],
@@ -96,13 +106,27 @@ def _share(right: int, total: int) -> str:
     return f"{right}/{total} ({100 * right / total:.1f} %)" if total else "-"
 
 
+def _batches(lines: list[str]) -> list[str]:
+    found = {
+        json.loads(raw).get("batch", FIRST_BATCH)
+        for raw in lines
+        if raw.strip() and json.loads(raw).get("split") == "held_out"
+    }
+    return sorted(found)
+
+
 def print_report(lines: list[str]) -> None:
-    """Print the figures for the whole corpus and for each split."""
-    for split in (None, "tuned", "held_out"):
-        report = evaluate(lines, split=split)
+    """Print the figures for the whole corpus, each split and each held-out batch."""
+    parts: list[tuple[str | None, str | None]] = [(None, None), ("tuned", None), ("held_out", None)]
+    batches = _batches(lines)
+    if len(batches) > 1:
+        parts += [("held_out", batch) for batch in batches]
+    for split, batch in parts:
+        report = evaluate(lines, split=split, batch=batch)
         if not report.total:
             continue
-        typer.echo(f"== {split or 'all'}: {report.total} replies")
+        name = f"{split} {batch}" if batch else split or "all"
+        typer.echo(f"== {name}: {report.total} replies")
         typer.echo(f"read right        {_share(report.right, report.total)}")
         typer.echo(f"opt-outs caught   {_share(report.stops_caught, report.stops)}")
         typer.echo(f"false opt-outs    {_share(report.false_stops, report.not_stops)}")

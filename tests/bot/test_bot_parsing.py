@@ -6,16 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import answers, parsing
+from bot import answers, parsing, yesno
 from bot.flow import DEFAULT_FLOW
-from bot.parsing import Answer
 from bot.types import CHRONIC_DISEASES, HEALTH_SCALE
+from bot.yesno import Answer
 
 WORDS = DEFAULT_FLOW.keywords
 
 
 def yes_no(text: str) -> Answer | None:
-    return parsing.classify_yes_no(text, WORDS.yes, WORDS.no)
+    return yesno.classify_yes_no(text, WORDS.yes, WORDS.no)
 
 
 class TestNormalise:
@@ -183,13 +183,13 @@ class TestAge:
         ],
     )
     def test_birth_year(self, text: str, expected: int | None) -> None:
-        assert parsing.find_birth_year(text, 2025) == expected
+        assert answers.find_birth_year(text, 2025) == expected
 
     @pytest.mark.parametrize(
         ("text", "expected"), [("52", 52), ("jeg er 52 år", 52), ("5", None), ("40 eller 41", None)]
     )
     def test_age(self, text: str, expected: int | None) -> None:
-        assert parsing.find_age(text) == expected
+        assert answers.find_age(text) == expected
 
 
 class TestHealth:
@@ -261,22 +261,22 @@ class TestMunicipality:
         ["Roskilde", "ROSKILDE KOMMUNE", "roskilde kommune.", "Jeg bor i Roskilde", "Roskilee"],
     )
     def test_target(self, text: str) -> None:
-        assert parsing.match_municipality(text, "Roskilde Kommune") is True
+        assert answers.match_municipality(text, "Roskilde Kommune") is True
 
     @pytest.mark.parametrize("text", ["Køge", "Køge Kommune", "Frederiksberg"])
     def test_other(self, text: str) -> None:
-        assert parsing.match_municipality(text, "Roskilde Kommune") is False
+        assert answers.match_municipality(text, "Roskilde Kommune") is False
 
     @pytest.mark.parametrize("text", ["", "1234", "?", "hvorfor vil I vide hvor jeg bor henne"])
     def test_nothing_named(self, text: str) -> None:
-        assert parsing.match_municipality(text, "Roskilde Kommune") is None
+        assert answers.match_municipality(text, "Roskilde Kommune") is None
 
     def test_part_of_a_double_name(self) -> None:
-        assert parsing.match_municipality("Lyngby", "Lyngby-Taarbæk Kommune") is True
-        assert parsing.match_municipality("Aarhus", "Århus Kommune") is True
+        assert answers.match_municipality("Lyngby", "Lyngby-Taarbæk Kommune") is True
+        assert answers.match_municipality("Aarhus", "Århus Kommune") is True
 
     def test_without_a_target_any_name_passes(self) -> None:
-        assert parsing.match_municipality("Køge", "") is True
+        assert answers.match_municipality("Køge", "") is True
 
 
 class TestParsersNeverCrash:
@@ -284,12 +284,12 @@ class TestParsersNeverCrash:
     @given(st.text())
     def test_any_text(self, text: str) -> None:
         parsing.normalise(text)
-        assert parsing.classify_yes_no(text, WORDS.yes, WORDS.no) in (Answer.YES, Answer.NO, None)
+        assert yesno.classify_yes_no(text, WORDS.yes, WORDS.no) in (Answer.YES, Answer.NO, None)
         assert isinstance(parsing.is_opt_out(text, WORDS.stop), bool)
-        parsing.find_birth_year(text, 2025)
-        parsing.find_age(text)
+        answers.find_birth_year(text, 2025)
+        answers.find_age(text)
         assert answers.parse_health(text) in (None, *HEALTH_SCALE)
         diseases = answers.parse_chronic(text, WORDS.none)
         assert diseases is None or set(diseases) <= set(CHRONIC_DISEASES)
-        parsing.match_municipality(text, "Roskilde Kommune")
+        answers.match_municipality(text, "Roskilde Kommune")
         parsing.acknowledges(text, WORDS.thanks)

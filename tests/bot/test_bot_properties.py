@@ -22,6 +22,7 @@ from bot.types import (
     MessageKind,
     NotifyStaff,
     OptOut,
+    Place,
     ReopenConversation,
     Screening,
     SlotOffer,
@@ -76,6 +77,15 @@ contexts = st.builds(
     locations=st.sampled_from(
         [(), ("Sundhedscenter Roskilde",), ("Sundhedscenter Roskilde", "FOA, Roskilde")]
     ),
+    places=st.sampled_from(
+        [
+            (),
+            (Place("Sundhedscenter Roskilde", "Køgevej 1"),),
+            (Place("Sundhedscenter Frederikssund", "Frederiksværksgade 2B, 3600 Frederikssund"),)
+            * 4,
+        ]
+    ),
+    partner=st.sampled_from([None, "FOA", "Fag og Arbejde (FOA), Roskilde-Lejre Afdeling" * 3]),
     closed_at=st.sampled_from([None, NOW - timedelta(days=2), NOW - timedelta(days=40)]),
     booking=st.none() | slots,
     phone_number=st.sampled_from(["", "46 31 30 00", "+45 47 35 10 00"]),
@@ -176,7 +186,21 @@ class TestStepProperties:
     @given(
         states,
         st.sampled_from(STOP_WORDS).map(str.upper) | st.sampled_from(STOP_WORDS),
-        st.sampled_from(["{}", "{}!", "Nej tak, {}", "{} venligst", "Hej. {}", "{} 🙂"]),
+        st.sampled_from(
+            [
+                "{}",
+                "{}!",
+                "Nej tak, {}",
+                "{} venligst",
+                "Hej. {}",
+                "{} 🙂",
+                # A negation in another clause says nothing about the stop (issue 15).
+                "Nej jeg vil ikke. {}",
+                "{}. Har ikke tid til det",
+                "{}, jeg ryger ikke",
+                "Ikke interesseret!\n{}",
+            ]
+        ),
         contexts,
     )
     def test_a_stop_word_opts_out_in_any_state(

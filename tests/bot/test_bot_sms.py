@@ -36,6 +36,8 @@ WHEN: dict[Language, str] = {
     "en": "Wednesday 24 September at 14:30",
 }
 CHOICES: dict[Language, str] = {"da": "1, 2 eller 3", "en": "1, 2 or 3"}
+# The longest partner a campaign is likely to name, for "hvor har I mit nummer fra?".
+PARTNER = "Fag og Arbejde (FOA), Frederikssund-Halsnæs Afdeling"
 
 
 def long_slots(places: int) -> tuple[SlotOffer, ...]:
@@ -99,7 +101,14 @@ class TestEveryText:
     @pytest.mark.parametrize("key", sorted(TEXT_KEYS - SLOT_KEYS))
     def test_text_fits_two_sms(self, key: str, lang: Language) -> None:
         place = ", ".join(LONG_PLACES[0])
-        filled = values(worst_context(), when=WHEN[lang], place=place, choices=CHOICES[lang])
+        filled = values(
+            worst_context(),
+            when=WHEN[lang],
+            place=place,
+            choices=CHOICES[lang],
+            minutes="30-45",
+            partner=PARTNER,
+        )
         text = DEFAULT_FLOW.text(key, lang, filled)
         count = septets(text)
         assert count is not None, f"{key} ({lang}) is not GSM-7"

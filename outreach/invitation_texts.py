@@ -50,15 +50,11 @@ def recipients_of(
 ) -> Counter[tuple[Language, str | None]]:
     """Count the targeted by (language, first name): what the rendered text depends on."""
     # Grouped in SQL: a list of 100,000 has far fewer distinct names, so far fewer rows travel.
-    rows = (
-        session.execute(
-            select(col(Contact.language), col(Contact.name), func.count())
-            .where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
-            .group_by(col(Contact.language), col(Contact.name))
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(col(Contact.language), col(Contact.name), func.count())
+        .where(targeted_ids(campaign=campaign, send_date=send_date, now=now))
+        .group_by(col(Contact.language), col(Contact.name))
+    ).all()
     return _by_first_name(rows)
 
 
@@ -67,16 +63,12 @@ def invited_recipients(
 ) -> Counter[tuple[Language, str | None]]:
     """Count a campaign's invitations, as `recipients_of` counts the targeted: after a launch's
     INSERT they are the same people, read without running the targeting a second time."""
-    rows = (
-        session.execute(
-            select(col(Contact.language), col(Contact.name), func.count())
-            .join(Invitation, col(Invitation.contact_id) == col(Contact.id))
-            .where(col(Invitation.campaign_id) == campaign_id)
-            .group_by(col(Contact.language), col(Contact.name))
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(col(Contact.language), col(Contact.name), func.count())
+        .join(Invitation, col(Invitation.contact_id) == col(Contact.id))
+        .where(col(Invitation.campaign_id) == campaign_id)
+        .group_by(col(Contact.language), col(Contact.name))
+    ).all()
     return _by_first_name(rows)
 
 

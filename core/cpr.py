@@ -20,7 +20,9 @@ CPR_WITHHELD = "(withheld: looks like a CPR number)"
 # Every dash a phone keyboard or a word processor may produce, after NFKC (which already folds
 # full-width and small forms of the hyphen-minus to "-").
 _DASHES = "\\-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58"
-_SEPARATOR = rf"[\s.,/{_DASHES}]{{1,3}}"
+_SEPARATOR_CHARS = rf"[\s.,/{_DASHES}]"
+_SEPARATOR = rf"{_SEPARATOR_CHARS}{{1,3}}"
+_SEPARATORS = re.compile(rf"{_SEPARATOR_CHARS}+")
 _DIGIT_RUN = re.compile(rf"\d+(?:{_SEPARATOR}\d+)*")
 _GROUP = re.compile(r"\d+")
 _CPR_DIGITS = 10
@@ -29,6 +31,12 @@ _CPR_DIGITS = 10
 def normalise(text: str) -> str:
     """Return the NFKC form of the text, so full-width digits and dashes read as ASCII."""
     return unicodedata.normalize("NFKC", text)
+
+
+def strip_separators(text: str) -> str:
+    """Return the NFKC form of the text without the separators `redact_cpr` reads between a
+    CPR number's parts: a CPR column's cell in any spelling redaction knows becomes its digits."""
+    return _SEPARATORS.sub("", normalise(text))
 
 
 def redact_cpr(text: str) -> str:

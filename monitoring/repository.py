@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from store.models import Campaign, Municipality, Partner
+from store.partners import partner_named
 
 
 def campaign_municipality(*, session: Session, campaign_id: int) -> int | None:
@@ -15,8 +16,8 @@ def campaign_municipality(*, session: Session, campaign_id: int) -> int | None:
 
 
 def partner_by_name(*, session: Session, name: str) -> Partner | None:
-    """Return the partner with this name, or None."""
-    return session.scalars(select(Partner).where(col(Partner.name) == name)).first()
+    """Return the partner with this name in any case ("foa vejle" is "FOA Vejle"), or None."""
+    return partner_named(session=session, name=name)
 
 
 def municipality_code(*, session: Session, municipality_id: int) -> str | None:

@@ -28,6 +28,7 @@ from outreach.caps import CampaignCaps
 from outreach.contacts import (
     MemberFileError,
     MemberFileTooLargeError,
+    PartnerOwner,
     dry_run,
     import_members,
     read_member_file,
@@ -297,7 +298,9 @@ def campaign_funnel(
     )
 
 
-@router.post("/contacts/import", tags=["contacts"], responses=error_responses(400, 413))
+@router.post(
+    "/contacts/import", tags=["contacts"], responses=error_responses(400, 403, 404, 409, 413)
+)
 def import_contacts(
     form: Annotated[ImportForm, Form(media_type="multipart/form-data")],
     session: SessionDep,
@@ -307,6 +310,9 @@ def import_contacts(
 ) -> ImportPublic | ImportDryRunPublic:
     """Import a partner's member list; bad rows come back with their line number and reason.
 
+    A new partner belongs to `municipality` (a scoped key: its own), or is national when a
+    national key says `national`. A key limited to a municipality adds only to its own
+    partners' lists: another municipality's partner is 404, a national partner's list 403.
     A person another municipality holds is never changed (the row is rejected if it differs);
     a CPR match with another phone number comes back under `to_confirm` unless confirmed.
     With `dry_run`, nothing is stored: the answer shows which column became which field, the
@@ -316,6 +322,7 @@ def import_contacts(
         columns = parse_mapping(form.mapping) if form.mapping else None
     except ValueError as error:
         raise InvalidInputError(str(error)) from error
+    owner = PartnerOwner(municipality=form.municipality, national=form.national)
     suffix = Path(form.file.filename or "members.csv").suffix.lower() or ".csv"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
@@ -331,6 +338,7 @@ def import_contacts(
                     pseudonymizer=extra.pseudonymizer,
                     today=services.clock.now().date(),
                     scope_municipality_id=principal.municipality_id,
+                    owner=owner,
                 )
                 return ImportDryRunPublic.model_validate(checked.as_dict())
             report = import_members(
@@ -338,6 +346,7 @@ def import_contacts(
                 rows=member_file,
                 partner_name=form.partner,
                 scope_municipality_id=principal.municipality_id,
+                owner=owner,
                 confirm_phone_changes=form.confirm_phone_changes,
                 pseudonymizer=extra.pseudonymizer,
                 now=services.clock.now(),

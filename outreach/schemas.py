@@ -346,7 +346,19 @@ class ImportForm(InputModel):
     """A member list to import, as a multipart form."""
 
     file: UploadFile = Field(description="The member list, CSV or XLSX.")
-    partner: Name = Field(description="Whose list it is; created if new.")
+    partner: Name = Field(
+        description="Whose list it is, in any case; created if new (see `municipality`)."
+    )
+    municipality: SafeText | None = Field(
+        default=None,
+        description="Name or code of the municipality whose partner a new partner is; a key "
+        "limited to a municipality gets its own. For a partner that exists it must agree (409).",
+    )
+    national: bool = Field(
+        default=False,
+        description="Create the partner as national (every municipality's campaigns may use "
+        "its list): a national key only (403 for a key limited to a municipality).",
+    )
     mapping: Annotated[str, Field(max_length=2000, pattern=SAFE_TEXT_PATTERN)] | None = Field(
         default=None,
         description="Unusual headers: 'Their header=phone,Født=birth_date', or a JSON object.",
@@ -406,6 +418,9 @@ class ImportDryRunPublic(BaseModel):
     dry_run: bool = True
     partner: str
     partner_exists: bool = Field(description="False: the import would create the partner.")
+    partner_municipality: str | None = Field(
+        default=None, description="Whose the partner is (or would be); null: a national partner."
+    )
     columns: list[ColumnUsed]
     ignored_columns: list[ColumnIgnored]
     rows: int = Field(description="Data rows read (blank rows skipped).")

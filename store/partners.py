@@ -1,4 +1,12 @@
-"""Which of a campaign's partners a citizen is credited to: one rule, for every report.
+"""Partners by name, and which of a campaign's partners a citizen is credited to.
+
+**By name.** A partner is found by its name as people type it: any case, Æ/Ø/Å and accented
+letters included, spaces as they come ("foa vejle" is "FOA Vejle"), on SQLite and PostgreSQL
+alike (`partner_named`). The comparison is made in Python, not with SQL's lower(), which on
+SQLite folds only A-Z.
+
+**Credited partner.** Which of a campaign's partners a citizen is credited to: one rule, for
+every report.
 
 A campaign may target several partners' lists, and one person may be on more than one of
 them. The person is credited to the first of the campaign's partners whose list they are on,
@@ -16,6 +24,7 @@ Migration 0018 holds a frozen copy of the rule for the rows it backfilled.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Integer, case, exists, func, literal, select
@@ -23,7 +32,41 @@ from sqlalchemy.orm import Mapped, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col
 
-from store.models import Campaign, CampaignPartner, Conversation, Invitation, Membership
+from core.errors import InvalidInputError
+from store.models import Campaign, CampaignPartner, Conversation, Invitation, Membership, Partner
+
+
+def partner_name(name: str) -> str:
+    """Return a partner's name as it is stored: NFC, single spaces, no spaces around."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def name_key(name: str) -> str:
+    """Fold a partner's name for comparison: NFKC, case (Æ/Ø/Å and accents too), spaces."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def partner_named(*, session: Session, name: str) -> Partner | None:
+    """Return the partner with this name as people type it, or None.
+
+    Two stored partners whose names differ only in case (created before names were compared
+    this way) are told apart by the exact spelling; given any other spelling, they are
+    ambiguous (InvalidInputError) rather than a guess.
+    """
+    key = name_key(name)
+    if not key:
+        return None
+    found = [p for p in session.scalars(select(Partner)) if name_key(p.name) == key]
+    if len(found) > 1:
+        exact = [p for p in found if p.name == partner_name(name)]
+        if len(exact) != 1:
+            raise InvalidInputError(
+                f"several partners are named {partner_name(name)!r} in other cases: "
+                "give the name exactly as stored"
+            )
+        return exact[0]
+    return found[0] if found else None
+
 
 # An id as SQL (a column of the caller's query) or as a value.
 Ref = ColumnElement[int] | Mapped[int] | Mapped[int | None] | int

@@ -1,7 +1,9 @@
 """Twilio's webhooks: inbound SMS and delivery reports, each let in only with a valid signature.
 
 The signature is checked against the configured public URL, never the Host or X-Forwarded-*
-headers, which anyone can set. Nothing is read into the store before the check passes.
+headers, which anyone can set. Nothing is read into the store before the check passes. Both
+wait for a busy store a few seconds at most, then answer 503 for Twilio to send again
+(`webhooks.busy`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from core.phone import parse_sender
 from delivery.reports import DeliveryReport, record_delivery
 from store.db import is_lock_timeout, unit_of_work
 from store.types import MessageStatus
+from webhooks.busy import BUSY_RESPONSE, WEBHOOK_BUSY_TIMEOUT_MS, busy_response
 
 log = structlog.get_logger(__name__)
 
@@ -36,9 +39,6 @@ STATUS_PATH = STATUS_CALLBACK_PATH
 _SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _ERROR_CODE = re.compile(r"[0-9]{1,9}")
 _MAX_BODY = 64 * 1024  # an SMS form is a few kB; anything larger is not Twilio
-# How long an inbound SMS waits for SQLite's write lock: well inside Twilio's 15 s.
-WEBHOOK_BUSY_TIMEOUT_MS = 3_000
-BUSY_RETRY_AFTER = 5  # seconds
 
 # Twilio's message statuses onto ours; a status not listed is kept raw and applied to nothing.
 STATUS_MAP: dict[str, MessageStatus] = {
@@ -245,7 +245,7 @@ router = APIRouter(tags=["webhooks"], responses=_REFUSALS)
     openapi_extra=_documented("MessageSid", "From", "Body", "To", "AccountSid"),
     responses={
         200: {"content": {"text/xml": {}}, "description": "Empty TwiML"},
-        503: {"description": "The store is busy: nothing was kept, Twilio sends it again"},
+        **BUSY_RESPONSE,
     },
 )
 def inbound_sms(
@@ -280,8 +280,7 @@ def inbound_sms(
     except OperationalError as error:
         if not is_lock_timeout(error):
             raise
-        log.warning("twilio.inbound_busy")
-        return Response(status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+        return busy_response("twilio.inbound_busy")
     log.info("twilio.inbound", duplicate=result.duplicate, replies=result.replies)
     if result.replies:
         background.add_task(services.replies, address=address)
@@ -293,14 +292,25 @@ def inbound_sms(
     status_code=204,
     summary="Delivery report from Twilio",
     openapi_extra=_documented("MessageSid", "MessageStatus", "ErrorCode", "To", "AccountSid"),
+    responses=BUSY_RESPONSE,
 )
 def delivery_status(
     form: Annotated[TwilioForm, Depends(signed_form(STATUS_PATH))],
     services: WebhookServicesDep,
     message_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    """Keep the report and move the message's status forward."""
+    """Keep the report and move the message's status forward.
+
+    Like an inbound SMS, a busy store is waited on for `WEBHOOK_BUSY_TIMEOUT_MS` only; then
+    the answer is 503 with Retry-After and nothing of the report is kept. Twilio retries a 5xx
+    report; one it gives up on leaves the message at the status it had (sent), never wrong.
+    """
     report = delivery_report(form, message_id=message_id)
-    with unit_of_work(services.engine) as session:
-        record_delivery(session=session, report=report, now=services.clock.now())
+    try:
+        with unit_of_work(services.engine, busy_timeout_ms=WEBHOOK_BUSY_TIMEOUT_MS) as session:
+            record_delivery(session=session, report=report, now=services.clock.now())
+    except OperationalError as error:
+        if not is_lock_timeout(error):
+            raise
+        return busy_response("twilio.status_busy")
     return Response(status_code=204)

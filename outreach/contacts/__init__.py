@@ -2,7 +2,8 @@
 
 from outreach.contacts.dry_run import DryRun, dry_run
 from outreach.contacts.headers import CANONICAL_FIELDS, MemberFileError, map_columns
-from outreach.contacts.importing import ImportReport, ensure_partner, import_members
+from outreach.contacts.importing import ImportReport, import_members
+from outreach.contacts.partners import PartnerOwner, ensure_partner
 from outreach.contacts.reading import MemberFile, MemberFileTooLargeError, read_member_file
 from outreach.contacts.validation import MemberRow, RejectedRow, validate_row
 
@@ -14,6 +15,7 @@ __all__ = [
     "MemberFileError",
     "MemberFileTooLargeError",
     "MemberRow",
+    "PartnerOwner",
     "RejectedRow",
     "dry_run",
     "ensure_partner",

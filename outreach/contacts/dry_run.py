@@ -2,7 +2,8 @@
 
 It reads and validates every row as `import_members` does and reports the column mapping, the
 first rows as they would be stored (CPR only as given or not), every rejected row and every
-warning. It only reads the store: whether the partner exists, and which phone numbers are
+warning. It only reads the store: whether the partner exists (and it refuses a partner the
+import would refuse, `outreach.contacts.partners.plan_partner`), and which phone numbers are
 already known. Rows the store itself would turn down (a CPR number held by another phone
 number, a person another municipality holds) are found by the import, not here.
 """
@@ -16,12 +17,12 @@ from itertools import islice
 
 from sqlmodel import Session, col, select
 
-from core.errors import NotFoundError
 from core.pseudonyms import Pseudonymizer
 from outreach.contacts.guard import held_elsewhere
+from outreach.contacts.partners import PartnerOwner, plan_partner
 from outreach.contacts.reading import MemberFile, RawRow
 from outreach.contacts.validation import MemberRow, RejectedRow, validate_row
-from store.models import Contact, Partner
+from store.models import Contact
 
 PREVIEW_ROWS = 5
 _LOOKUP_BATCH = 2_000
@@ -33,6 +34,7 @@ class DryRun:
 
     partner: str
     partner_exists: bool
+    partner_municipality: str | None  # whose the partner is (or would be); None: national
     file: dict[str, object]
     rows: int = 0  # data rows read (blank rows skipped)
     valid: int = 0
@@ -53,6 +55,7 @@ class DryRun:
             "dry_run": True,
             "partner": self.partner,
             "partner_exists": self.partner_exists,
+            "partner_municipality": self.partner_municipality,
             **self.file,
             "rows": self.rows,
             "valid": self.valid,
@@ -73,14 +76,19 @@ def dry_run(
     pseudonymizer: Pseudonymizer,
     today: date,
     scope_municipality_id: int | None = None,
+    owner: PartnerOwner = PartnerOwner(),
 ) -> DryRun:
     """Read and check a member list as an import would, and say what it would do."""
-    name = " ".join(partner_name.split())
-    if not name:
-        raise ValueError("a partner name is required")
+    plan = plan_partner(
+        session=session,
+        name=partner_name,
+        owner=owner,
+        scope_municipality_id=scope_municipality_id,
+    )
     report = DryRun(
-        partner=name,
-        partner_exists=_partner_exists(session, name=name, scope=scope_municipality_id),
+        partner=plan.name,
+        partner_exists=plan.partner_id is not None,
+        partner_municipality=plan.municipality,
         file=member_file.describe(),
     )
     seen: set[str] = set()
@@ -117,16 +125,6 @@ def stored_view(member: MemberRow) -> dict[str, object]:
         "education": member.education.value if member.education else None,
         "language": member.language or "da",
     }
-
-
-def _partner_exists(session: Session, *, name: str, scope: int | None) -> bool:
-    """Tell whether the partner exists; one of another municipality is not there for a scope."""
-    partner = session.exec(select(Partner).where(Partner.name == name)).first()
-    if partner is None:
-        return False
-    if scope is not None and partner.municipality_id not in (None, scope):
-        raise NotFoundError(f"no partner named {name!r} in this key's municipality")
-    return True
 
 
 def _known(session: Session, phones: set[str], *, scope: int | None) -> int:

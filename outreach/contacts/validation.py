@@ -15,7 +15,7 @@ from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError
 
 from bot.sms import septets, to_gsm
-from core.cpr import CPR_WITHHELD, contains_cpr, normalise, parse_cpr, redact_cpr
+from core.cpr import CPR_WITHHELD, contains_cpr, parse_cpr, redact_cpr, strip_separators
 from core.phone import parse_phone
 from core.pseudonyms import Pseudonymizer
 from outreach.contacts.fields import (
@@ -123,7 +123,8 @@ def _phone(text: str) -> str:
 def _cpr(text: str) -> str | None:
     if not text.strip():
         return None
-    compact = "".join(c for c in normalise(text) if c not in " .-/\u2013\u2010")
+    # The separators redaction reads (core.cpr): a number it would redact is read here.
+    compact = strip_separators(text)
     if compact.isdecimal() and len(compact) == 9:
         compact = "0" + compact  # a number cell lost the leading zero: 0101701234 as 101701234
     digits = parse_cpr(compact)

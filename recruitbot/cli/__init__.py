@@ -1,4 +1,4 @@
-"""The `recruitbot` command: demo, serve, chat, messages, import, migrate."""
+"""The `recruitbot` command: demo, serve, chat, messages, import, partners, migrate."""
 
 from __future__ import annotations
 
@@ -157,7 +157,18 @@ def import_(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX member list.")
     ],
-    partner: Annotated[str, typer.Option(help="The partner whose list this is.")],
+    partner: Annotated[str, typer.Option(help="The partner whose list this is (any case).")],
+    municipality: Annotated[
+        str | None,
+        typer.Option(help="A new partner's municipality (name or code); must agree if it exists."),
+    ] = None,
+    national: Annotated[
+        bool,
+        typer.Option(
+            "--national",
+            help="Create the partner as national: every municipality's campaigns may use its list.",
+        ),
+    ] = False,
     mapping: Annotated[
         str | None,
         typer.Option(help="Unusual headers: 'Their header=phone,Født=birth_date'."),
@@ -179,16 +190,22 @@ def import_(
         ),
     ] = False,
 ) -> None:
-    """Import a partner's member list; bad rows are reported with their line number."""
-    from outreach.contacts import MemberFileError, import_members, read_member_file
+    """Import a partner's member list; bad rows are reported with their line number.
+
+    A new partner needs --municipality (its municipality's partner) or --national.
+    """
+    from core.errors import AppError
+    from outreach.contacts import MemberFileError, PartnerOwner, import_members, read_member_file
     from outreach.contacts import dry_run as check_file
     from outreach.schemas import parse_mapping
     from recruitbot.cli.import_view import print_columns, print_dry_run, print_lines
     from recruitbot.cli.progress import row_progress
+    from recruitbot.cli.terminal import printable
     from recruitbot.runtime import build_runtime
     from store.db import unit_of_work
 
     runtime = build_runtime(get_settings())
+    owner = PartnerOwner(municipality=municipality, national=national)
     try:
         columns = parse_mapping(mapping) if mapping else None
         member_file = read_member_file(file, mapping=columns)
@@ -200,6 +217,7 @@ def import_(
                     partner_name=partner,
                     pseudonymizer=runtime.pseudonymizer,
                     today=runtime.clock.now().date(),
+                    owner=owner,
                 ).as_dict()
                 session.rollback()  # a dry run reads only; nothing to keep either way
             if as_json:
@@ -215,10 +233,11 @@ def import_(
                 pseudonymizer=runtime.pseudonymizer,
                 now=runtime.clock.now(),
                 progress=progress,
+                owner=owner,
                 confirm_phone_changes=confirm_phone_changes,
             )
-    except (MemberFileError, ValueError) as error:
-        console.print(f"[red]{error}[/red]")
+    except (MemberFileError, ValueError, AppError) as error:
+        console.print(printable(str(error)), style="red", markup=False)
         raise typer.Exit(2) from error
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
@@ -256,6 +275,7 @@ from recruitbot.cli.chat import chat, messages  # noqa: E402
 from recruitbot.cli.inbox import inbox_app, staff_notices  # noqa: E402
 from recruitbot.cli.keys import keys_app  # noqa: E402
 from recruitbot.cli.parse import parse_reply  # noqa: E402
+from recruitbot.cli.partners import partners_app  # noqa: E402
 from recruitbot.cli.privacy import citizen_app, retention_app  # noqa: E402
 from recruitbot.cli.reply import reply  # noqa: E402
 from recruitbot.cli.report import report_app  # noqa: E402
@@ -268,6 +288,7 @@ app.command()(reply)
 app.command()(messages)
 app.command("parse-reply")(parse_reply)
 app.add_typer(keys_app, name="keys")
+app.add_typer(partners_app, name="partners")
 app.add_typer(campaign_app, name="campaign")
 campaign_app.command("set")(campaign_set)
 app.add_typer(staff_app, name="staff")

@@ -32,8 +32,9 @@ def print_lines(console: Console, title: str, rows: Sequence[Mapping[str, object
 
 def print_dry_run(console: Console, checked: Mapping[str, object]) -> None:
     """Show what an import of the file would do; the CPR number only as given or not."""
-    partner = checked["partner"] if checked["partner_exists"] else f"{checked['partner']} (new)"
-    console.print(f"Dry run for {partner}: nothing was stored.")
+    whose = checked.get("partner_municipality") or "national"
+    new = "" if checked["partner_exists"] else "new, "
+    console.print(f"Dry run for {checked['partner']} ({new}{whose}): nothing was stored.")
     print_columns(console, checked)
     console.print(
         f"{checked['rows']} rows: {checked['valid']} valid ({checked['new']} new, "

@@ -20,7 +20,7 @@ from core.clock import SimulatedClock
 from core.settings import Settings
 from monitoring.experiment_schemas import ExperimentReport
 from outreach.campaigns import launch
-from outreach.contacts import import_members, read_member_file
+from outreach.contacts import PartnerOwner, import_members, read_member_file
 from outreach.synthetic import write_member_csv
 from recruitbot.demo import citizens, exports, inbox_staff, scenario, staff
 from recruitbot.runtime import Runtime, build_runtime
@@ -89,6 +89,8 @@ def run_demo(options: DemoOptions, settings: Settings) -> DemoResult:
             partner_name=scenario.PARTNER,
             pseudonymizer=runtime.pseudonymizer,
             now=clock.now(),
+            # The demo's union is Roskilde's partner, as an import on the server must say.
+            owner=PartnerOwner(municipality=scenario.MUNICIPALITY),
         )
         campaign = scenario.create_campaign(
             session=session,

@@ -42,8 +42,9 @@ def imported(store: Path) -> dict[str, Any]:
     members.write_text(MEMBERS, encoding="utf-8-sig")
     mapping = "Mobilnr. privat=phone,Født=birth_date"
     report: dict[str, Any] = run(
-        "import", str(members), "--partner", "FOA Roskilde", "--mapping", mapping, "--json"
-    )
+        "import", str(members), "--partner", "FOA Roskilde", "--municipality", "Roskilde",
+        "--mapping", mapping, "--json",
+    )  # fmt: skip
     return report
 
 
@@ -61,14 +62,16 @@ class TestImport:
                 "2;Bo;Berg;310270-1234;20 12 34 57;4000;Roskilde;Roskilde\r\n"
             ).encode("cp1252")
         )
-        shown = run("import", str(union), "--partner", "3F Roskilde", "--dry-run")
+        shown = run("import", str(union), "--partner", "3F Roskilde", "--dry-run", "--national")
         assert "Fornavn → name, Efternavn → name" in shown
         assert "Postnr. (not used" in shown and "Anne Jensen" in shown and "+4520123456" in shown
         assert "line 3: the CPR number has a date that does not exist (31.02)" in shown
-        assert "050570" not in shown and "nothing was stored" in shown
-        checked = run("import", str(union), "--partner", "3F Roskilde", "--dry-run", "--json")
+        assert "050570" not in shown and "Dry run for 3F Roskilde (new, national)" in shown
+        owner = ("--partner", "3F Roskilde", "--municipality", "265")
+        checked = run("import", str(union), *owner, "--dry-run", "--json")
         assert checked["valid"] == 1 and checked["first_rows"][0]["cpr"] is True
-        report = run("import", str(union), "--partner", "3F Roskilde", "--json")
+        assert checked["partner_municipality"] == "Roskilde"
+        report = run("import", str(union), *owner, "--json")
         assert report["imported"] == 1  # the dry runs stored nothing
         assert {"column": "Fornavn", "field": "name"} in report["columns"]
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from core.clock import SimulatedClock
 from core.principal import Role
 from core.settings import Settings, get_settings
-from outreach.contacts import ImportReport, import_members
+from outreach.contacts import ImportReport, PartnerOwner, import_members
 from outreach.contacts.guard import HELD_ELSEWHERE, PHONE_CHANGE
 from recruitbot.app import create_app
 from recruitbot.cli import app as cli
@@ -33,6 +33,7 @@ def _import(
     partner: str,
     scope: int | None,
     confirm: bool = False,
+    owner: PartnerOwner = PartnerOwner(),
 ) -> ImportReport:
     return import_members(
         session=session,
@@ -41,6 +42,7 @@ def _import(
         pseudonymizer=IDS,
         now=NOW,
         scope_municipality_id=scope,
+        owner=owner,
         confirm_phone_changes=confirm,
     )
 
@@ -116,7 +118,11 @@ class TestAnotherMunicipalitysPerson:
         self, session: Session, places: tuple[int, int]
     ) -> None:
         report = _import(
-            session, {"phone": "20123456", "name": "Åse Holm-Berg"}, partner="DSR", scope=None
+            session,
+            {"phone": "20123456", "name": "Åse Holm-Berg"},
+            partner="DSR",
+            scope=None,
+            owner=PartnerOwner(national=True),
         )
         assert report.updated == 1 and _aase(session).name == "Åse Holm-Berg"
 
@@ -156,6 +162,7 @@ def stored(database_url: str) -> str:
             partner_name="FOA Roskilde",
             pseudonymizer=runtime.pseudonymizer,
             now=MONDAY,
+            owner=PartnerOwner(municipality="Roskilde"),
         )
         assert report.imported == 1
         session.commit()

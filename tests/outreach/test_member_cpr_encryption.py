@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from core.pseudonyms import Pseudonymizer
-from outreach.contacts import import_members, read_member_file
+from outreach.contacts import PartnerOwner, import_members, read_member_file
 from store.models import Contact
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -34,7 +34,12 @@ def members(tmp_path: Path) -> Path:
 
 def run_import(session: Session, path: Path, ids: Pseudonymizer) -> dict[str, object]:
     report = import_members(
-        session=session, rows=read_member_file(path), partner_name="FOA", pseudonymizer=ids, now=NOW
+        session=session,
+        rows=read_member_file(path),
+        partner_name="FOA",
+        pseudonymizer=ids,
+        now=NOW,
+        owner=PartnerOwner(municipality="Roskilde"),
     )
     session.commit()
     return report.as_dict()

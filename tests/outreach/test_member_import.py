@@ -15,13 +15,14 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import Session, col, func, select
 
 from core.pseudonyms import Pseudonymizer
-from outreach.contacts import ImportReport, import_members, read_member_file
+from outreach.contacts import ImportReport, PartnerOwner, import_members, read_member_file
 from outreach.contacts import importing as importing_module
 from outreach.synthetic import write_member_csv
 from store.models import Contact, Membership, Municipality, Partner
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IDS = Pseudonymizer(pseudonym_key=SecretStr("test-pseudonym"), cpr_hmac_key=SecretStr("test-cpr"))
+ROSKILDE = PartnerOwner(municipality="Roskilde")  # whose a new partner is, on the server
 
 Raw = dict[str, str]
 
@@ -44,6 +45,7 @@ def _import(
         now=now,
         confirm_phone_changes=confirm,
         scope_municipality_id=scope,
+        owner=ROSKILDE if scope is None else PartnerOwner(),
     )
 
 
@@ -130,6 +132,7 @@ class TestImportMembers:
             partner_name="3F",
             pseudonymizer=IDS,
             now=NOW,
+            owner=ROSKILDE,
             progress=seen.append,
         )
         assert seen == [2, 4, 5]
@@ -320,6 +323,7 @@ def _import_file(session: Session, path: Path) -> ImportReport:
         partner_name="FOA",
         pseudonymizer=IDS,
         now=NOW,
+        owner=ROSKILDE,
     )
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from core.pseudonyms import Pseudonymizer
 from core.settings import Settings
-from outreach.contacts import import_members, read_member_file
+from outreach.contacts import PartnerOwner, import_members, read_member_file
 from store.models import Contact
 
 ROWS = 100_000
@@ -44,6 +44,7 @@ class TestLargeImport:
             partner_name="3F",
             pseudonymizer=Pseudonymizer.from_settings(Settings()),
             now=datetime(2026, 11, 23, 9, tzinfo=UTC),
+            owner=PartnerOwner(municipality="Roskilde"),
         )
         session.commit()
         assert report.imported == ROWS - len(bad_lines) == 99_000

@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, func, select
 from core.pseudonyms import Pseudonymizer
 from outreach.contacts import (
     MemberFileError,
+    PartnerOwner,
     dry_run,
     import_members,
     map_columns,
@@ -24,6 +25,7 @@ from store.models import Contact
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IDS = Pseudonymizer(pseudonym_key=SecretStr("test-pseudonym"), cpr_hmac_key=SecretStr("test-cpr"))
+ROSKILDE = PartnerOwner(municipality="Roskilde")  # whose a new partner is, on the server
 UNION_HEADER = [
     "Medlemsnr.",
     "Fornavn",
@@ -147,7 +149,12 @@ class TestUnionWorkbook:
     ) -> None:
         member_file = read_member_file(union_workbook(tmp_path / "3f.xlsx"))
         report = import_members(
-            session=session, rows=member_file, partner_name="3F", pseudonymizer=IDS, now=NOW
+            session=session,
+            rows=member_file,
+            partner_name="3F",
+            pseudonymizer=IDS,
+            now=NOW,
+            owner=ROSKILDE,
         )
         assert report.imported == 5
         reasons = {r.line: r.reason for r in report.rejected}
@@ -182,6 +189,7 @@ class TestUnionWorkbook:
             partner_name="FOA",
             pseudonymizer=IDS,
             now=NOW,
+            owner=ROSKILDE,
         )
         session.commit()
         before = _count_rows(session)
@@ -191,11 +199,12 @@ class TestUnionWorkbook:
             partner_name="3F Roskilde",
             pseudonymizer=IDS,
             today=NOW.date(),
+            owner=ROSKILDE,
         )
         session.commit()
         assert _count_rows(session) == before
         assert (checked.rows, checked.valid, checked.known, checked.new) == (7, 5, 1, 4)
-        assert not checked.partner_exists
+        assert not checked.partner_exists and checked.partner_municipality == "Roskilde"
         shown = checked.as_dict()
         first = shown["first_rows"]
         assert isinstance(first, list) and len(first) == 5
@@ -227,7 +236,12 @@ class TestDanishExcelCsv:
         member_file = read_member_file(path)
         assert list(member_file.ignored_columns) == ["Medlemsnr.", "Postnummer"]
         report = import_members(
-            session=session, rows=member_file, partner_name="FOA", pseudonymizer=IDS, now=NOW
+            session=session,
+            rows=member_file,
+            partner_name="FOA",
+            pseudonymizer=IDS,
+            now=NOW,
+            owner=ROSKILDE,
         )
         assert report.imported == 2 and not report.rejected and not report.warnings
         names = sorted(c.name for c in session.exec(select(Contact)).all())

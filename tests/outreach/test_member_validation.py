@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from core.cpr import REDACTED, normalise, redact_cpr
 from core.pseudonyms import Pseudonymizer
 from outreach.contacts import CANONICAL_FIELDS, MemberRow, RejectedRow, validate_row
 from store.municipalities import MunicipalityRef
@@ -112,6 +113,75 @@ class TestRejections:
 
     def test_long_quotes_are_shortened(self) -> None:
         assert len(_reason(phone="1" * 39 + "x")) < 70
+
+
+# Every separator redaction reads between a CPR number's parts (core.cpr), and forms NFKC folds
+# into them: full-width and small hyphens, no-break and ideographic spaces.
+CPR_SEPARATORS = (
+    " ", ".", ",", "/", "-", "\t", "\u00a0", "\u3000", "\u00ad", "\u2010", "\u2011", "\u2012",
+    "\u2013", "\u2014", "\u2015", "\u2043", "\u2212", "\u2e3a", "\u2e3b", "\ufe58", "\ufe63",
+    "\uff0d", "\uff0e", "\uff0f",
+)  # fmt: skip
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def valid_cprs() -> st.SearchStrategy[str]:
+    """The ten digits of a valid CPR number (born in the 1900s, serial 0000-3999)."""
+    born = st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31))
+    serial = st.integers(min_value=0, max_value=3999)
+    return st.builds(lambda b, n: f"{b:%d%m}{b.year % 100:02}{n:04}", born, serial)
+
+
+@st.composite
+def spelled(draw: st.DrawFn, digits: st.SearchStrategy[str]) -> tuple[str, str]:
+    """Ten digits cut anywhere into 1-4 groups joined by 1-3 separators; and the digits."""
+    number = draw(digits)
+    cuts = sorted(draw(st.sets(st.integers(min_value=1, max_value=9), max_size=3)))
+    groups = [number[a:b] for a, b in zip([0, *cuts], [*cuts, 10], strict=True)]
+    joins = [
+        "".join(draw(st.lists(st.sampled_from(CPR_SEPARATORS), min_size=1, max_size=3)))
+        for _ in groups[1:]
+    ]
+    cell = groups[0] + "".join(j + g for j, g in zip(joins, groups[1:], strict=True))
+    padding = draw(st.sampled_from(["", " ", "  "]))
+    cell = padding + cell + padding
+    return (cell.translate(FULL_WIDTH) if draw(st.booleans()) else cell), number
+
+
+class TestTheCprColumn:
+    @pytest.mark.parametrize(
+        "cell",
+        ["010170\u22121234", "010170\u20111234", "01 01 70 1234", "01.01.70,1234", "010170/1234",
+         "０１０１７０－１２３４", "010170\u00ad1234", "01-01-70-1234"],
+    )  # fmt: skip
+    def test_reads_the_spellings_redaction_knows(self, cell: str) -> None:
+        row = _validate(phone="20123456", cpr=cell)
+        assert isinstance(row, MemberRow), row
+        assert row.cpr_hash == IDS.cpr_hash("0101701234")
+        assert row.birth_date == date(1970, 1, 1)
+
+    @given(spelled(valid_cprs()))
+    def test_every_spelling_redaction_knows_is_read_as_the_number(
+        self, cell_and_digits: tuple[str, str]
+    ) -> None:
+        cell, digits = cell_and_digits
+        assert redact_cpr(cell).strip() == REDACTED, "a spelling redaction knows"
+        row = _validate(phone="20123456", cpr=cell)
+        assert isinstance(row, MemberRow), (normalise(cell), row)
+        assert row.cpr_hash == IDS.cpr_hash(digits)
+
+    @given(spelled(st.text(alphabet="0123456789", min_size=10, max_size=10)))
+    def test_reads_a_cpr_exactly_when_redaction_would_remove_one(
+        self, cell_and_digits: tuple[str, str]
+    ) -> None:
+        cell, digits = cell_and_digits
+        row = _validate(phone="20123456", cpr=cell)
+        if redact_cpr(cell).strip() == REDACTED:
+            # Read as the number; only a birth date in the future or before 1900 is refused.
+            read = isinstance(row, MemberRow) and row.cpr_hash == IDS.cpr_hash(digits)
+            assert read or (isinstance(row, RejectedRow) and "birth date" in row.reason), row
+        else:
+            assert isinstance(row, RejectedRow) and digits[:6] not in row.reason, row
 
 
 class TestNoCprInReasons:

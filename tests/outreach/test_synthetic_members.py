@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlmodel import Session
 
 from core.pseudonyms import Pseudonymizer
-from outreach.contacts import import_members, read_member_file
+from outreach.contacts import PartnerOwner, import_members, read_member_file
 from outreach.contacts.fields import parse_birth_date, parse_education
 from outreach.synthetic import HEADER, write_member_csv
 from store.types import Education
@@ -110,6 +110,7 @@ class TestImportOfSyntheticFile:
             partner_name="FOA Roskilde",
             pseudonymizer=IDS,
             now=datetime(2026, 3, 2, 9, tzinfo=UTC),
+            owner=PartnerOwner(municipality="Roskilde"),
         )
         assert {r.line for r in report.rejected} == bad_lines
         assert all(r.reason.startswith("invalid phone number") for r in report.rejected)

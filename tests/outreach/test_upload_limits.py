@@ -122,7 +122,10 @@ def _post(runtime: Runtime, name: str, data: bytes) -> Any:
     key = make_key(runtime.engine, role=Role.COORDINATOR)
     files = {"file": (name, io.BytesIO(data), "application/octet-stream")}
     return client.post(
-        "/api/v1/contacts/import", files=files, data={"partner": "FOA"}, headers=bearer(key)
+        "/api/v1/contacts/import",
+        files=files,
+        data={"partner": "FOA", "municipality": "Roskilde"},
+        headers=bearer(key),
     )
 
 

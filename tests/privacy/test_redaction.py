@@ -170,11 +170,12 @@ class TestTracebacks:
         members.write_text(f"Navn;Mobil;CPR\r\nAnne;20 12 34 56;{CPR}\r\n", encoding="utf-8")
         script = (
             "import sys\n"
-            "from outreach.contacts import importing\n"
+            "from outreach.contacts import batch\n"
             "def broken(self, **kwargs): raise RuntimeError('disk full')\n"
-            "importing._Batch.write = broken\n"
+            "batch.Batch.write = broken\n"
             "from recruitbot.cli import main\n"
-            f"sys.argv = ['recruitbot', 'import', {str(members)!r}, '--partner', 'FOA']\n"
+            f"sys.argv = ['recruitbot', 'import', {str(members)!r}, '--partner', 'FOA', "
+            "'--municipality', 'Roskilde']\n"
             "main()\n"
         )
         env = {"RECRUITBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'crash.db'}", "PATH": ""}

@@ -137,7 +137,15 @@ class TestImportCommand:
             "Carl Berg;+45 31 22 33 44;03-07-1980;Roskilde Kommune\r\n",
             encoding="utf-8-sig",
         )
-        args = ["import", str(members), "--partner", "FOA Roskilde", "--json"]
+        args = [
+            "import",
+            str(members),
+            "--partner",
+            "FOA Roskilde",
+            "--municipality",
+            "265",
+            "--json",
+        ]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)

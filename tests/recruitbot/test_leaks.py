@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import socket
 import threading
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from booking.calendar_feed import TOKEN_PREFIX
 from conversation.intake import receive_text
 from conversation.service import start
 from core.clock import SimulatedClock
@@ -29,6 +32,7 @@ from tests.factories import DIALOGUE, MONDAY, add_contact, make_world
 from tests.waiting import wait_started, wait_until
 
 PHONE = "+4529871111"
+FEED_TOKEN = TOKEN_PREFIX + secrets.token_urlsafe(32)  # no such feed: the 404 is logged too
 HOSTILE = "hej\x1b[2J\x1b]0;pwned\x07 \x9b31m [bold]fed[/bold]\u202eevil\nfake row\x7f"
 
 
@@ -62,6 +66,16 @@ class TestAccessLog:
         assert redact_path("/x/%2B4520123456?phone=%2B45201&x=1") == "/x/{ref}?phone=…&x=…"
         assert redact_path("/api/v1/campaigns/12/launch") == "/api/v1/campaigns/12/launch"
 
+    def test_a_calendar_feeds_secret_is_not_kept(self) -> None:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        assert redact_path(f"/calendar/{token}.ics") == "/calendar/{token}.ics"
+        assert redact_path(f"/calendar/{token}.ics?x=1") == "/calendar/{token}.ics?x=…"
+        assert redact_path(f"/calendar/{quote(token)}.ics") == "/calendar/{token}.ics"
+        assert redact_path("/calendar/a-mistyped-secret.ics") == "/calendar/{token}.ics"
+        assert redact_path(f"/elsewhere/{token}") == "/elsewhere/{token}"
+        kept = "/api/v1/calendar-feeds/3/revoke"
+        assert redact_path(kept) == kept, "a feed's id names nothing secret"
+
     def test_a_real_server_logs_no_pseudonym(self, runtime: Runtime) -> None:
         seen: list[str] = []
 
@@ -88,14 +102,17 @@ class TestAccessLog:
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
                 client.get("/api/v1/citizens/c-Zq8xY3wPq1/export?phone=%2B4520123456")
-            wait_until(lambda: bool(seen), "no access line", alive=thread.is_alive)
+                client.get(f"/calendar/{FEED_TOKEN}.ics")
+            wait_until(lambda: len(seen) >= 2, "no access lines", alive=thread.is_alive)
         finally:
             logging.getLogger(ACCESS_LOGGER).removeHandler(keep)
             server.should_exit = True
             thread.join(timeout=10)
-        line = seen[0]
+        line, feed = seen[:2]
         assert "/api/v1/citizens/{ref}/export?phone=…" in line
         assert "c-Zq8xY3wPq1" not in line and "4520123456" not in line
+        assert '"GET /calendar/{token}.ics HTTP/1.1" 404' in feed
+        assert FEED_TOKEN not in feed and FEED_TOKEN[4:] not in feed
 
 
 class TestTerminalOutput:

@@ -3,7 +3,9 @@
 The webhook is checked against the secret token given to setWebhook, in constant time, before
 anything is read or written: missing or wrong → 403. A body that is not JSON is a 400 (it did
 not come from Telegram); JSON that is not an update we can read is a 200 "unreadable", so that
-Telegram does not retry it forever and hold back the updates after it.
+Telegram does not retry it forever and hold back the updates after it. A store that stays busy
+for more than a few seconds is a 503 with Retry-After and nothing kept: Telegram sends the same
+update again, and it is processed once (`webhooks.busy`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
 
 import structlog
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CoordinatorDep, SessionDep
@@ -24,7 +27,9 @@ from api.schemas import DB_INT_MAX
 from core.errors import AppError, ForbiddenError, NotFoundError
 from core.settings import Settings
 from store import link_codes
+from store.db import is_lock_timeout
 from store.models import AuditEvent, StaffMember
+from webhooks.busy import BUSY_RESPONSE, WEBHOOK_BUSY_TIMEOUT_MS, busy_response
 from webhooks.telegram.common import TelegramSetup
 from webhooks.telegram.handling import TelegramServices, follow_up, process_update
 
@@ -83,6 +88,7 @@ class WebhookAnswer(BaseModel):
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not JSON, or far too large"},
     403: {"description": "X-Telegram-Bot-Api-Secret-Token missing or wrong, or not configured"},
+    **BUSY_RESPONSE,
 }
 # Telegram posts an Update object (https://core.telegram.org/bots/api#update); read by hand.
 _UPDATE_BODY = {
@@ -106,11 +112,12 @@ _UPDATE_BODY = {
     summary="Update from Telegram",
     dependencies=[Depends(verify_secret)],
     responses=_REFUSALS,
+    response_model=WebhookAnswer,
     openapi_extra=_UPDATE_BODY,
 )
 async def telegram_webhook(
     request: Request, background: BackgroundTasks, services: ServicesDep
-) -> WebhookAnswer:
+) -> WebhookAnswer | Response:
     """Receive one update from Telegram; a repeated update id is processed once."""
     body = await request.body()
     if len(body) > MAX_BODY:
@@ -120,7 +127,18 @@ async def telegram_webhook(
     except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
         raise AppError("the body is not JSON") from error
     setup = setup_from(services.settings)
-    handled = await run_in_threadpool(process_update, services=services, setup=setup, raw=raw)
+    try:
+        handled = await run_in_threadpool(
+            process_update,
+            services=services,
+            setup=setup,
+            raw=raw,
+            busy_timeout_ms=WEBHOOK_BUSY_TIMEOUT_MS,
+        )
+    except OperationalError as error:
+        if not is_lock_timeout(error):
+            raise
+        return busy_response("telegram.webhook_busy")
     if handled.status == "processed":
         background.add_task(follow_up, services=services, handled=handled)
     return WebhookAnswer(ok=True, status=handled.status)

@@ -128,9 +128,20 @@ class TelegramServices(Protocol):
     channels: Mapping[str, Channel]
 
 
-def process_update(*, services: TelegramServices, setup: TelegramSetup, raw: object) -> Handled:
-    """Handle one update in its own unit of work."""
-    with unit_of_work(services.engine) as session:
+def process_update(
+    *,
+    services: TelegramServices,
+    setup: TelegramSetup,
+    raw: object,
+    busy_timeout_ms: int | None = None,
+) -> Handled:
+    """Handle one update in its own unit of work.
+
+    The webhook waits `busy_timeout_ms` at most for a busy store (`webhooks.busy`); past it the
+    unit of work is rolled back and OperationalError raised, with nothing of the update kept.
+    Polling has no one waiting for an answer and keeps the usual wait.
+    """
+    with unit_of_work(services.engine, busy_timeout_ms=busy_timeout_ms) as session:
         return handle_update(
             session=session,
             dialogue=services.dialogue,

@@ -28,8 +28,9 @@ from console.auth import CoordinatorUser, DbDep, FormDep
 from console.routing import console_router
 from console.sessions import ConsoleUser
 from console.templating import page
-from core.errors import NotFoundError
+from core.errors import AppError, ConflictError, ForbiddenError, NotFoundError
 from outreach.contacts import MemberFileError, dry_run, import_members, read_member_file
+from outreach.contacts.partners import PartnerOwner
 from outreach.contacts.reading import MAX_FILE_BYTES
 from outreach.endpoints import CampaignServicesDep
 from outreach.schemas import parse_mapping
@@ -78,13 +79,20 @@ def _form_page(
     values: dict[str, str] | None = None,
     error: str = "",
 ) -> Response:
-    partners = repository.partners(session=session, municipality_id=user.principal.municipality_id)
+    own = user.principal.municipality_id
+    partners = [
+        p
+        for p in repository.partners(session=session, municipality_id=own)
+        # A municipality's key imports only into its own partners' lists, never a national one.
+        if own is None or p.municipality_id == own
+    ]
     return page(
         request,
         "import.html",
         status_code=422 if error else 200,
         active="campaigns",
         partners=partners,
+        national_user=own is None,
         values=values or {},
         error=error,
         checked=None,
@@ -125,8 +133,9 @@ def check_upload(
             pseudonymizer=extra.pseudonymizer,
             today=services.clock.now().date(),
             scope_municipality_id=user.principal.municipality_id,
+            owner=_owner(values, user=user),
         )
-    except (UploadRefusedError, MemberFileError, NotFoundError, ValueError) as refused:
+    except (UploadRefusedError, MemberFileError, AppError, ValueError) as refused:
         return _form_page(
             request, session=session, user=user, values=values, error=_danish(refused)
         )
@@ -166,11 +175,12 @@ def confirm_import(
             rows=read_member_file(path, mapping=_mapping(values)),
             partner_name=values["partner"],
             scope_municipality_id=user.principal.municipality_id,
+            owner=_owner(values, user=user),
             confirm_phone_changes=form.get("confirm_phone_changes") == "yes",
             pseudonymizer=extra.pseudonymizer,
             now=services.clock.now(),
         )
-    except (UploadRefusedError, MemberFileError, NotFoundError, ValueError) as refused:
+    except (UploadRefusedError, MemberFileError, AppError, ValueError) as refused:
         return _form_page(
             request, session=session, user=user, values=values, error=_danish(refused)
         )
@@ -189,8 +199,21 @@ def confirm_import(
     )
 
 
+_FIELDS = ("partner", "mapping", "owner_municipality", "national")
+
+
 def _values(form: FormData) -> dict[str, str]:
-    return {k: str(form.get(k) or "").strip()[:2000] for k in ("partner", "mapping")}
+    return {k: str(form.get(k) or "").strip()[:2000] for k in _FIELDS}
+
+
+def _owner(values: dict[str, str], *, user: ConsoleUser) -> PartnerOwner:
+    """Whose a new partner is: a national coordinator names its municipality or makes it
+    national; a municipality's own coordinator's partner is always their municipality's."""
+    if user.principal.municipality_id is not None:
+        return PartnerOwner()
+    return PartnerOwner(
+        municipality=values["owner_municipality"] or None, national=values["national"] == "yes"
+    )
 
 
 def _mapping(values: dict[str, str]) -> dict[str, str] | None:
@@ -203,8 +226,20 @@ def _danish(refused: Exception) -> str:
         return str(refused)
     if isinstance(refused, NotFoundError):
         return "Der er ingen partner med det navn i din kommune."
+    if isinstance(refused, ForbiddenError):
+        return (
+            "Partneren er landsdækkende, og andre kommuners kampagner bruger listen. "
+            "Kun en landskoordinator kan importere til den."
+        )
+    if isinstance(refused, ConflictError):
+        return f"Partneren hører til et andet sted end det, du har valgt ({refused})."
     if str(refused) == "a partner name is required":
         return "Skriv partnerens navn."
+    if isinstance(refused, AppError) and "municipality" in str(refused):
+        return (
+            "En ny partner skal høre til en kommune: skriv kommunen, eller vælg, "
+            f"at partneren er landsdækkende ({refused})."
+        )
     return f"Filen kan ikke læses: {refused}"
 
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from core.errors import ForbiddenError
@@ -30,6 +30,7 @@ from store.models import (
     Partner,
 )
 from store.municipalities import ensure_municipality, resolve_municipality
+from store.partners import partner_named
 from store.types import CampaignStatus
 
 # Fields that are copied as they are from CampaignCreate / CampaignUpdate onto the row.
@@ -162,21 +163,25 @@ def _municipality_id(*, session: Session, text: str | None, default: int | None)
 def _partner_ids(
     *, session: Session, names: Sequence[str], scope_municipality_id: int | None
 ) -> list[int]:
-    query = select(col(Partner.name), col(Partner.id)).where(col(Partner.name).in_(names))
-    if scope_municipality_id is not None:
-        query = query.where(
-            or_(
-                col(Partner.municipality_id).is_(None),
-                col(Partner.municipality_id) == scope_municipality_id,
-            )
+    """The partners a campaign names, found as people type their names (`partner_named`); a
+    municipality's campaign may name its own partners and the national ones."""
+    ids: list[int] = []
+    missing: list[str] = []
+    for name in names:
+        partner = partner_named(session=session, name=name)
+        usable = partner is not None and (
+            scope_municipality_id is None
+            or partner.municipality_id in (None, scope_municipality_id)
         )
-    found = dict(session.execute(query).all())
-    missing = [name for name in names if name not in found]
+        if partner is None or partner.id is None or not usable:
+            missing.append(name)
+        elif partner.id not in ids:  # "FOA Vejle" and "foa vejle" are one partner
+            ids.append(partner.id)
     if missing:
         raise CampaignInputError(
             f"unknown partner(s): {', '.join(missing)}; import their member list first"
         )
-    return [int(found[name]) for name in names]
+    return ids
 
 
 def _set_partners(*, session: Session, campaign: Campaign, partner_ids: list[int]) -> None:

@@ -39,7 +39,7 @@ def _upload(console: Console, content: bytes, name: str = "3f.csv", **form: str)
     token = csrf_of(console.get("/console/import").text)
     response = console.client.post(
         "/console/import",
-        data={"csrf": token, "partner": "Dansk Metal Roskilde", **form},
+        data={"csrf": token, "partner": "Dansk Metal Roskilde", **form},  # form may name another
         files={"file": (name, content, "text/csv")},
         follow_redirects=False,
     )
@@ -91,6 +91,50 @@ class TestImportPages:
             data={"csrf": csrf_of(html), "upload": upload.group(1), "partner": "X", "mapping": ""},
         )
         assert again.status_code == 422 and "ikke længere klar" in again.text
+
+    def test_a_national_coordinator_says_whose_a_new_partner_is(self, console: Console) -> None:
+        console.sign_in("national")
+        form = console.get("/console/import").text
+        assert 'name="owner_municipality"' in form and 'name="national"' in form
+        refused = _upload(console, UNION_CSV)
+        assert refused.status_code == 422
+        assert "En ny partner skal høre til en kommune" in refused.text
+        checked = _upload(console, UNION_CSV, owner_municipality="Roskilde")
+        assert checked.status_code == 200, checked.text
+        html = checked.text
+        assert 'name="owner_municipality" value="Roskilde"' in html
+        upload = re.search(r'name="upload" value="([^"]+)"', html)
+        assert upload
+        done = console.client.post(
+            "/console/import/confirm",
+            data={
+                "csrf": csrf_of(html),
+                "upload": upload.group(1),
+                "partner": "Dansk Metal Roskilde",
+                "mapping": "",
+                "owner_municipality": "Roskilde",
+                "national": "",
+            },
+        )
+        assert done.status_code == 200, done.text
+        assert "Listen er importeret" in done.text
+        with unit_of_work(console.engine) as session:
+            partners = session.exec(select(Partner).where(Partner.name.startswith("Dansk"))).all()
+            assert [p.name for p in partners] == ["Dansk Metal Roskilde"]
+            assert partners[0].municipality_id is not None
+
+    def test_a_municipality_imports_into_its_own_partners_only(self, console: Console) -> None:
+        with unit_of_work(console.engine) as session:
+            session.add(Partner(name="3F Landsdækkende", municipality_id=None))
+        console.sign_in("coordinator")
+        form = console.get("/console/import").text
+        assert "3F Landsdækkende" not in form  # not offered
+        assert 'name="national"' not in form
+        refused = _upload(console, UNION_CSV, partner="3f landsdækkende")
+        assert refused.status_code == 422
+        assert "Kun en landskoordinator kan importere til den" in refused.text
+        with unit_of_work(console.engine) as session:
+            assert not session.exec(select(Contact).where(Contact.name == "Anne Ågård")).all()
 
     def test_cancel_drops_the_staged_file(self, console: Console) -> None:
         console.sign_in("coordinator")

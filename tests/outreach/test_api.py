@@ -95,6 +95,10 @@ class TestCreate:
         assert response.status_code == 422, response.text
         assert needle in response.text
 
+    def test_a_partner_is_named_in_any_case_and_once(self, api: Api) -> None:
+        created = api.create(partners=["foa roskilde", "FOA ROSKILDE"])
+        assert created["partners"] == ["FOA Roskilde"]
+
     def test_not_in_another_municipality(self, api: Api) -> None:
         body = {"name": "x", "partners": ["FOA Roskilde"], "sender": "x", "municipality": "Lejre"}
         response = api.client.post("/api/v1/campaigns", json=body, headers=api.roskilde)

@@ -97,32 +97,40 @@ def is_reachable(staff: StaffMember) -> bool:
 def notify(
     *,
     session: Session,
-    staff: StaffMember,
+    staff: StaffMember | None,
     kind: str,
     text: str,
     now: datetime,
     buttons: outbox.Buttons = (),
     about: About | None = None,
 ) -> InboxItem | None:
-    """Queue a notice on the staff member's route; open an inbox item where one is needed."""
+    """Queue a notice on the staff member's route; open an inbox item where one is needed.
+
+    With no staff member (the municipality has none) nothing is queued: the item opens in the
+    municipality's inbox (`about.municipality_id`), where the coordinator sees it undelivered.
+    """
     about = about or About()
-    route = route_for(staff)
+    route = route_for(staff) if staff is not None else "none"
     item_kind = ITEM_KINDS.get(kind) or (UNDELIVERED_KIND if route == "none" else None)
     if item_kind == "unreadable" and about.cause and "?" in about.cause:
         item_kind = "question"
-    message = _queue(
-        session=session,
-        staff=staff,
-        route=route,
-        kind=kind,
-        text=text,
-        now=now,
-        buttons=buttons,
-        sms=_sms_text(session=session, item_kind=item_kind, about=about),
-    )
+    notice_message_id: int | None = None
+    if staff is not None:
+        message = _queue(
+            session=session,
+            staff=staff,
+            route=route,
+            kind=kind,
+            text=text,
+            now=now,
+            buttons=buttons,
+            sms=_sms_text(session=session, item_kind=item_kind, about=about),
+        )
+        if item_kind is not None and route != "none":
+            session.flush()  # the item points at its notice
+            notice_message_id = message.id
     if item_kind is None:
         return None
-    session.flush()
     return open_item(
         session=session,
         staff=staff,
@@ -131,7 +139,7 @@ def notify(
         now=now,
         about=about,
         notice=route,
-        notice_message_id=message.id if route != "none" else None,
+        notice_message_id=notice_message_id,
     )
 
 

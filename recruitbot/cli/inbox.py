@@ -196,6 +196,13 @@ def staff_notices(
         str | None, typer.Option(help='Their own phone for SMS notices; "" removes it.')
     ] = None,
     by: Annotated[NotifyBy | None, typer.Option(help="auto, telegram, sms or inbox.")] = None,
+    coordinator: Annotated[
+        bool | None,
+        typer.Option(
+            "--coordinator/--not-coordinator",
+            help="The coordinator's own entry: also told of escalated callbacks.",
+        ),
+    ] = None,
 ) -> None:
     """Set how notices reach a staff member (default auto: Telegram, else SMS, else inbox)."""
     with _work() as (session, runtime):
@@ -208,8 +215,10 @@ def staff_notices(
             now=runtime.clock.now(),
             phone=phone,
             notify_by=by.value if by else None,
+            coordinator=coordinator,
         )
         shown = StaffNoticesPublic.of(member)
+    role = " (coordinator: told of escalated callbacks)" if shown.coordinator else ""
     console.print(
-        f"{for_rich(shown.name)}: notices by {shown.notify_by}, now going to {shown.route}."
+        f"{for_rich(shown.name)}: notices by {shown.notify_by}, now going to {shown.route}{role}."
     )

@@ -92,6 +92,17 @@ class TestInboxCommand:
         assert "now going to none" in " ".join(out.split())
         assert "not a phone number" in run("staff", "notices", "Mette", "--phone", "12", code=1)
 
+    def test_the_coordinators_entry_is_marked(self, asked: str) -> None:
+        out = " ".join(run("staff", "notices", "Mette", "--coordinator").split())
+        assert "(coordinator: told of escalated callbacks)" in out
+        engine = make_engine(asked)
+        with Session(engine) as session:
+            mette = session.scalars(select(StaffMember).where(col(StaffMember.name) == "Mette"))
+            assert mette.one().coordinator is True
+        engine.dispose()
+        out = " ".join(run("staff", "notices", "Mette", "--not-coordinator").split())
+        assert "coordinator" not in out
+
 
 # What a citizen can write: Rich markup (an unbalanced "[/]" made Rich raise), ESC sequences
 # that clear the screen or set the title, a C1 CSI, a bidi override, a line break.

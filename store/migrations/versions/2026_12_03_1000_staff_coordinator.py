@@ -17,12 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff_member") as batch:
+    with op.batch_alter_table("staff_member", recreate="never") as batch:
         batch.add_column(
             sa.Column("coordinator", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff_member") as batch:
+    # ALTER TABLE … DROP COLUMN, which SQLite has had since 3.35 (as ADD COLUMN above): a batch
+    # copy of staff_member would drop the table its slots point at, failing with foreign keys on.
+    with op.batch_alter_table("staff_member", recreate="never") as batch:
         batch.drop_column("coordinator")

@@ -226,12 +226,14 @@ def _about(
     *,
     session: Session,
     conversation: Conversation,
+    municipality_id: int | None = None,
     booking_id: int | None = None,
     due_at: datetime | None = None,
 ) -> inbox.About:
     """Describe the conversation a notice is about, with the citizen's latest words."""
     assert conversation.id is not None
     return inbox.About(
+        municipality_id=municipality_id,
         contact_id=conversation.contact_id,
         conversation_id=conversation.id,
         booking_id=booking_id,
@@ -252,23 +254,26 @@ def _notify(
     kind: str,
     now: datetime,
 ) -> None:
-    """Tell the staff member of the citizen's booking, or the municipality's staff on duty."""
+    """Tell the staff member of the citizen's booking, or the municipality's staff on duty.
+
+    A municipality with no staff member still gets the item: in its own inbox, where the
+    coordinator sees it as undelivered (and the citizen was promised no call).
+    """
     assert conversation.id is not None
     booking = conversations.active_booking(session=session, conversation_id=conversation.id)
     staff = conversations.callback_taker(
         session=session, conversation_id=conversation.id, municipality_id=campaign.municipality_id
     )
-    if staff is None:
-        return
     # The citizen was promised a call within two working days only if the notice reaches someone.
-    promised = kind in PROMISED_KINDS and inbox.is_reachable(staff)
+    promised = kind in PROMISED_KINDS and staff is not None and inbox.is_reachable(staff)
     about = _about(
         session=session,
         conversation=conversation,
+        municipality_id=campaign.municipality_id,
         booking_id=booking.id if booking else None,
         due_at=inbox.callback_due(window=window, now=now) if promised else None,
     )
     who = f"{contact.name or 'ukendt navn'}, {contact.phone} (ref. {contact.public_id})"
-    bookings.notify_staff(
+    inbox.notify(
         session=session, staff=staff, kind=kind, text=f"{text}: {who}", now=now, about=about
     )

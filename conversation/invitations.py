@@ -67,6 +67,7 @@ def _send_one(
         return "opted_out"
     current = conversations.current_conversation(session=session, contact_id=contact.id)
     if current is not None and current.status == ConversationStatus.OPEN:
+        # Also while a person holds it: an invitation is withdrawn then, not held back.
         return "in_conversation"
     send_date = now.astimezone(dialogue.window.tz).date()
     if campaign.ends_on is not None and send_date > campaign.ends_on:

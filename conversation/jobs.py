@@ -1,9 +1,14 @@
-"""Reminders and follow-ups that fell due: each becomes one dialogue event."""
+"""Reminders and follow-ups that fell due: each becomes one dialogue event.
+
+While a person holds a conversation (a takeover, `inbox.takeover`) the bot writes nothing in it:
+a reminder or follow-up that falls due then is held back, and goes after the hand-back if the
+dialogue still has it to say (docs/inbox.md).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -15,13 +20,15 @@ from core.calendar import SendWindow
 from outreach.windows import EmptyWindowError, load_window
 from store import due
 from store.models import Campaign, Conversation, FollowUp, Reminder
-from store.types import DueStatus, ReminderKind, Trigger
+from store.types import ConversationStatus, DueStatus, ReminderKind, Trigger
 
 REMINDER_EVENTS = {
     ReminderKind.INVITATION: EventKind.INVITATION_REMINDER,
     ReminderKind.BOOKING: EventKind.BOOKING_REMINDER,
     ReminderKind.WAITLIST_ASK: EventKind.WAITLIST_ASK,
 }
+# A row held back while a person holds its conversation is looked at again this much later.
+HELD_RECHECK = timedelta(minutes=30)
 
 
 def process_reminders(*, session: Session, dialogue: Dialogue, now: datetime, limit: int) -> int:
@@ -32,8 +39,12 @@ def process_reminders(*, session: Session, dialogue: Dialogue, now: datetime, li
     windows = _CampaignWindows(session=session, base=dialogue.window)
     for reminder in rows:
         kind = ReminderKind(reminder.kind)
-        if kind is not ReminderKind.FOLLOW_UP_NO_ANSWER and windows.postpone(reminder, now=now):
-            continue  # the campaign sends nothing now (a blackout): the row waits, unsent
+        # The alert about an unanswered follow-up goes to staff, not to the citizen: never held.
+        if kind is not ReminderKind.FOLLOW_UP_NO_ANSWER and (
+            windows.postpone(reminder, now=now)  # a blackout: the row waits, unsent
+            or hold_back(session=session, row=reminder, now=now)  # a person holds it
+        ):
+            continue
         if kind is ReminderKind.BOOKING and not bookings.still_held(
             session=session, booking_id=reminder.booking_id, now=now
         ):
@@ -90,8 +101,10 @@ def process_follow_ups(*, session: Session, dialogue: Dialogue, now: datetime, l
     rows = due.claim_due(session=session, model=FollowUp, now=now, limit=limit)
     windows = _CampaignWindows(session=session, base=dialogue.window)
     for follow_up in rows:
-        if windows.postpone(follow_up, now=now):
-            continue  # sent when the campaign's window opens: its nudge is timed from then
+        if windows.postpone(follow_up, now=now) or hold_back(
+            session=session, row=follow_up, now=now
+        ):
+            continue  # sent when the window opens or after the hand-back: the nudge is timed then
         transition = _run_event(
             session=session,
             dialogue=dialogue,
@@ -153,6 +166,21 @@ def process_waitlist(*, session: Session, dialogue: Dialogue, now: datetime, lim
         if transition.outbound:
             waitlist.mark_offered(entry, now=now)
     return handled
+
+
+def hold_back(*, session: Session, row: Reminder | FollowUp, now: datetime) -> bool:
+    """Hold a due row back while a person holds its open conversation; look again later.
+
+    Nothing is withdrawn: after the hand-back the row goes, and the dialogue decides whether
+    it still has something to say (a booking reminder only while the booking stands and lies
+    ahead, an invitation reminder only while the invitation is unanswered). A closed
+    conversation can no longer be written in by a person, so its hold holds nothing back.
+    """
+    conversation = session.get_one(Conversation, row.conversation_id)
+    if conversation.held_by is None or conversation.status != ConversationStatus.OPEN:
+        return False
+    row.due_at = now + HELD_RECHECK
+    return True
 
 
 def _run_event(

@@ -169,7 +169,10 @@ def set_notices(
     session: SessionDep,
     services: ServicesDep,
 ) -> StaffNoticesPublic:
-    """Set a staff member's own phone for SMS notices, and how notices reach them."""
+    """Set how notices reach a staff member: own phone, route, and the coordinator's mark.
+
+    A coordinator's entry is also told of callbacks escalated in the municipality.
+    """
     member = service.set_notices(
         session=session,
         scope=scope,
@@ -177,6 +180,7 @@ def set_notices(
         now=services.clock.now(),
         phone=body.phone,
         notify_by=body.notify_by.value if body.notify_by else None,
+        coordinator=body.coordinator,
     )
     return StaffNoticesPublic.of(member)
 

@@ -1,6 +1,9 @@
 """The inbox's due work: escalate callbacks past their promise, list bookings awaiting outcomes.
 
-Run by the ticker on every tick (injected in recruitbot.runtime.build_ticker).
+Run by the ticker on every tick (injected in recruitbot.runtime.build_ticker). A callback still
+open past its promised time frame is escalated at once (the coordinator's inbox shows it first,
+marked *Overskredet*); in working hours the municipality's coordinators who have a route
+(`StaffMember.coordinator`) get one notice about it. Without one, the inbox is enough.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlmodel import Session
 from core.calendar import SendWindow
 from inbox import repository
 from store import inbox
-from store.models import Booking, Conversation, Location, Slot, StaffMember
+from store.models import Booking, Contact, Conversation, InboxItem, Location, Slot, StaffMember
 
 log = structlog.get_logger(__name__)
 SYSTEM_ACTOR = "system"
@@ -29,12 +32,13 @@ class InboxJob:
 
     def __call__(self, *, session: Session, now: datetime, limit: int) -> int:
         escalated = escalate_overdue(session=session, now=now, limit=limit)
-        listed = 0
-        if self.window.is_open(now):  # staff are reminded in working hours
+        told = listed = 0
+        if self.window.is_open(now):  # staff and coordinators are told in working hours
+            told = tell_coordinators(session=session, now=now, limit=limit)
             listed = list_awaiting_outcomes(
                 session=session, window=self.window, now=now, limit=limit
             )
-        return max(escalated, listed)
+        return max(escalated, told, listed)
 
 
 def escalate_overdue(*, session: Session, now: datetime, limit: int) -> int:
@@ -45,6 +49,46 @@ def escalate_overdue(*, session: Session, now: datetime, limit: int) -> int:
     if items:
         log.info("inbox.escalated", count=len(items))
     return len(items)
+
+
+def tell_coordinators(*, session: Session, now: datetime, limit: int) -> int:
+    """Send each escalated item's one notice to the municipality's reachable coordinators.
+
+    The item's `reminded_at` records that it was done, whether anyone could be told or not.
+    """
+    items = repository.escalated_untold(session=session, limit=limit)
+    for item in items:
+        item.reminded_at = now
+        for coordinator in repository.coordinators(
+            session=session, municipality_id=item.municipality_id
+        ):
+            if inbox.is_reachable(coordinator):
+                _tell(session=session, coordinator=coordinator, item=item, now=now)
+    if items:
+        log.info("inbox.escalation_told", count=len(items))
+    return len(items)
+
+
+def _tell(*, session: Session, coordinator: StaffMember, item: InboxItem, now: datetime) -> None:
+    contact = session.get(Contact, item.contact_id) if item.contact_id is not None else None
+    who = (
+        f"{contact.name or 'ukendt navn'}, {contact.phone} (ref. {contact.public_id})"
+        if contact is not None
+        else item.address or "ukendt"
+    )
+    inbox.notify(
+        session=session,
+        staff=coordinator,
+        kind=inbox.ESCALATED_KIND,
+        text=f"{inbox.ESCALATED_LABEL} (to hverdage): {who}. Se indbakken.",
+        now=now,
+        about=inbox.About(
+            municipality_id=item.municipality_id,
+            contact_id=item.contact_id,
+            conversation_id=item.conversation_id,
+            campaign_id=item.campaign_id,
+        ),
+    )
 
 
 def list_awaiting_outcomes(

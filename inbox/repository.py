@@ -73,7 +73,7 @@ def list_items(
     if kind is not None:
         query = query.where(col(InboxItem.kind) == kind)
     query = query.order_by(
-        col(InboxItem.escalated_at).is_(None),
+        or_(col(InboxItem.status) != OPEN, col(InboxItem.escalated_at).is_(None)),
         col(InboxItem.created_at).desc(),
         col(InboxItem.id).desc(),
     ).limit(limit)
@@ -212,6 +212,33 @@ def overdue_callbacks(*, session: Session, now: datetime, limit: int) -> Sequenc
         .order_by(col(InboxItem.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+    ).all()
+
+
+def escalated_untold(*, session: Session, limit: int) -> Sequence[InboxItem]:
+    """Open escalated items whose coordinators have not been told yet (`reminded_at`)."""
+    return session.scalars(
+        select(InboxItem)
+        .where(
+            col(InboxItem.status) == OPEN,
+            col(InboxItem.escalated_at).is_not(None),
+            col(InboxItem.reminded_at).is_(None),
+        )
+        .order_by(col(InboxItem.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def coordinators(*, session: Session, municipality_id: int) -> Sequence[StaffMember]:
+    """The municipality's coordinator entries (`StaffMember.coordinator`)."""
+    return session.scalars(
+        select(StaffMember)
+        .where(
+            col(StaffMember.municipality_id) == municipality_id,
+            col(StaffMember.coordinator).is_(True),
+        )
+        .order_by(col(StaffMember.id))
     ).all()
 
 

@@ -174,6 +174,9 @@ PhoneText = Annotated[str, Field(max_length=40, pattern=SAFE_TEXT_PATTERN)]
 class NoticesUpdate(InputModel):
     phone: PhoneText | None = Field(default=None, description='The own phone; "" removes it.')
     notify_by: NotifyBy | None = None
+    coordinator: bool | None = Field(
+        default=None, description="The coordinator's own entry: told of escalated callbacks."
+    )
 
 
 class StaffNoticesPublic(BaseModel):
@@ -182,6 +185,7 @@ class StaffNoticesPublic(BaseModel):
     phone: str
     notify_by: str
     route: str = Field(description='Where a notice goes now: "telegram", "sms" or "none".')
+    coordinator: bool
 
     @classmethod
     def of(cls, member: StaffMember) -> StaffNoticesPublic:
@@ -192,4 +196,5 @@ class StaffNoticesPublic(BaseModel):
             phone=member.phone,
             notify_by=member.notify_by,
             route=route_for(member),
+            coordinator=member.coordinator,
         )

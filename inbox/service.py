@@ -101,8 +101,12 @@ def set_notices(
     now: datetime,
     phone: str | None = None,
     notify_by: str | None = None,
+    coordinator: bool | None = None,
 ) -> StaffMember:
-    """Set a staff member's own phone for SMS notices and how notices reach them."""
+    """Set how notices reach a staff member: own phone, route, and the coordinator's mark.
+
+    A coordinator's entry is also told of callbacks escalated in the municipality.
+    """
     member = directory.get_staff_member(
         session=session, scope=scope, staff_member_id=staff_member_id
     )
@@ -115,6 +119,8 @@ def set_notices(
         if notify_by not in NOTIFY_CHOICES:
             raise InvalidInputError(f"notices by one of {', '.join(NOTIFY_CHOICES)}")
         member.notify_by = notify_by
+    if coordinator is not None:
+        member.coordinator = coordinator
     audit(
         session=session,
         scope=scope,
@@ -122,6 +128,9 @@ def set_notices(
         subject_type="staff_member",
         subject_id=staff_member_id,
         now=now,
-        detail=f"by {member.notify_by}, phone {'set' if member.phone else 'none'}",
+        detail=(
+            f"by {member.notify_by}, phone {'set' if member.phone else 'none'}"
+            + (", coordinator" if member.coordinator else "")
+        ),
     )
     return member

@@ -39,6 +39,9 @@ ITEM_KINDS = {
 }
 # A notice that needs no action (a new booking) still lands in the inbox when it reached nobody.
 UNDELIVERED_KIND = "notice"
+# Notices about an item that is in the inbox already (a callback escalated to the coordinator):
+# they open none, and say so in their SMS.
+ESCALATED_KIND = "staff_escalated"
 
 # The SMS to a staff member's own phone: short, the citizen's first name and pseudonym only,
 # never health data or a CPR number; the details are in the inbox.
@@ -56,6 +59,7 @@ SMS_LABELS = {
     "notice": "Ny besked",
     "wrote_first": "Borger har skrevet uden at være inviteret",
 }
+ESCALATED_LABEL = "Opkald ikke foretaget inden for fristen"
 
 
 @dataclass(frozen=True)
@@ -97,32 +101,42 @@ def is_reachable(staff: StaffMember) -> bool:
 def notify(
     *,
     session: Session,
-    staff: StaffMember,
+    staff: StaffMember | None,
     kind: str,
     text: str,
     now: datetime,
     buttons: outbox.Buttons = (),
     about: About | None = None,
 ) -> InboxItem | None:
-    """Queue a notice on the staff member's route; open an inbox item where one is needed."""
+    """Queue a notice on the staff member's route; open an inbox item where one is needed.
+
+    With no staff member (the municipality has none) nothing is queued: the item opens in the
+    municipality's inbox (`about.municipality_id`), where the coordinator sees it undelivered.
+    """
     about = about or About()
-    route = route_for(staff)
-    item_kind = ITEM_KINDS.get(kind) or (UNDELIVERED_KIND if route == "none" else None)
+    route = route_for(staff) if staff is not None else "none"
+    item_kind = ITEM_KINDS.get(kind)
+    if item_kind is None and route == "none" and kind != ESCALATED_KIND:
+        item_kind = UNDELIVERED_KIND  # reached nobody: kept in the inbox
     if item_kind == "unreadable" and about.cause and "?" in about.cause:
         item_kind = "question"
-    message = _queue(
-        session=session,
-        staff=staff,
-        route=route,
-        kind=kind,
-        text=text,
-        now=now,
-        buttons=buttons,
-        sms=_sms_text(session=session, item_kind=item_kind, about=about),
-    )
+    notice_message_id: int | None = None
+    if staff is not None:
+        message = _queue(
+            session=session,
+            staff=staff,
+            route=route,
+            kind=kind,
+            text=text,
+            now=now,
+            buttons=buttons,
+            sms=_sms_text(session=session, kind=kind, item_kind=item_kind, about=about),
+        )
+        if item_kind is not None and route != "none":
+            session.flush()  # the item points at its notice
+            notice_message_id = message.id
     if item_kind is None:
         return None
-    session.flush()
     return open_item(
         session=session,
         staff=staff,
@@ -131,7 +145,7 @@ def notify(
         now=now,
         about=about,
         notice=route,
-        notice_message_id=message.id if route != "none" else None,
+        notice_message_id=notice_message_id,
     )
 
 
@@ -247,10 +261,14 @@ def _queue(
     )
 
 
-def _sms_text(*, session: Session, item_kind: str | None, about: About) -> str:
+def _sms_text(*, session: Session, kind: str, item_kind: str | None, about: About) -> str:
     """Word the SMS: with an item, point to the inbox; a new booking, to the bookings."""
-    label = SMS_LABELS.get(item_kind, SMS_LABELS[UNDELIVERED_KIND]) if item_kind else "Ny booking"
-    where = "Se indbakken." if item_kind else "Se bookingerne."
+    if kind == ESCALATED_KIND:
+        label, where = ESCALATED_LABEL, "Se indbakken."
+    elif item_kind:
+        label, where = SMS_LABELS.get(item_kind, SMS_LABELS[UNDELIVERED_KIND]), "Se indbakken."
+    else:
+        label, where = "Ny booking", "Se bookingerne."
     contact = session.get(Contact, about.contact_id) if about.contact_id is not None else None
     if contact is None:
         return f"{label}. {where}"

@@ -45,6 +45,7 @@ class InboxItem(SQLModel, table=True):
     # A callback promised "within two working days" is due then; past it, it is escalated.
     due_at: datetime | None = Field(default=None, sa_column=_utc())
     escalated_at: datetime | None = Field(default=None, sa_column=_utc())
+    # When the one reminder went: to staff (awaiting an outcome), to coordinators (escalated).
     reminded_at: datetime | None = Field(default=None, sa_column=_utc())
     handled_at: datetime | None = Field(default=None, sa_column=_utc())
     handled_by: str | None = Field(default=None, max_length=64)

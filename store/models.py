@@ -290,6 +290,9 @@ class StaffMember(SQLModel, table=True):
     # How notices reach them: "auto" (Telegram when linked, else SMS when a phone is set, else
     # the inbox only), "telegram", "sms" or "inbox". See docs/inbox.md.
     notify_by: str = Field(default="auto", max_length=16)
+    # The coordinator's own entry: callbacks escalated in the municipality are told to them on
+    # their route too. For notices only; what anyone may do comes from their API key.
+    coordinator: bool = False
     # The staff-role API key that acts as this person; a new key replaces (and revokes) the old.
     api_key_id: int | None = Field(default=None, foreign_key="api_key.id", unique=True)
 

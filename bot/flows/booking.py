@@ -105,7 +105,9 @@ def _no_slots(
         misunderstood=0,
         awaiting_rebook=False,
     )
-    key = "no_slots" if ctx.callback_promise else "no_slots_no_promise"
+    key = "no_slots"
+    if not ctx.callback_promise:  # passed on, with the help phone when the campaign has one
+        key = "no_slots_no_promise" if ctx.phone_number.strip() else "no_slots_no_promise_no_phone"
     message = _with_prefix(prefix, say(flow, key, MessageKind.INFO, waiting, ctx))
     return Transition(waiting, (message,), (*effects, NotifyStaff(reason="no_slots")))
 
@@ -272,7 +274,8 @@ def on_choosing(
         # Nothing was free when we last looked; maybe something is now.
         if candidates(state.wish, ctx, now) or available(ctx, now):
             return offer(state, now, ctx, flow)
-        return confused(state, text, ctx, flow, "clarify_no_slots")
+        key = "clarify_no_slots" if ctx.phone_number.strip() else "clarify_no_slots_no_phone"
+        return confused(state, text, ctx, flow, key)
     # "Another time" while choosing one asks for other times, as FLERE does.
     if answer.intent in (Intent.MORE, Intent.RESCHEDULE):
         return offer(state, now, ctx, flow, offset=state.offer_offset + PAGE)

@@ -66,8 +66,10 @@ def help_text(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
 
 
 def callback(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
-    """Ask staff to call the citizen and tell the citizen when to expect it."""
-    key = "callback" if ctx.callback_promise else "callback_no_promise"
+    """Ask staff to call the citizen; promise a call only when someone gets the request."""
+    key = "callback"
+    if not ctx.callback_promise:  # passed on, with the help phone when the campaign has one
+        key = "callback_no_promise" if ctx.phone_number.strip() else "callback_no_promise_no_phone"
     message = say(flow, key, MessageKind.CALLBACK, state, ctx)
     return Transition(state, (message,), (NotifyStaff(reason="callback"),))
 

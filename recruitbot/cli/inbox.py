@@ -2,6 +2,8 @@
 
 The command line acts for every municipality; --staff (or --municipality) narrows it to what
 that staff member (or that municipality's coordinator) sees, and a reply is then sent as them.
+What citizens wrote (and their names) is shown through `recruitbot.cli.terminal`: no control
+character reaches the terminal and no Rich markup in it is interpreted.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from core.errors import AppError
 from core.settings import get_settings
 from inbox import service, takeover
 from inbox.schemas import ItemPublic, ItemStatus, MessagePublic, NotifyBy, StaffNoticesPublic
+from recruitbot.cli.terminal import for_rich, json_safe
 from recruitbot.runtime import Runtime, build_runtime
 from store.db import unit_of_work
 
@@ -44,7 +47,7 @@ def _work() -> Iterator[tuple[Session, Runtime]]:
         with unit_of_work(runtime.engine) as session:
             yield session, runtime
     except AppError as error:
-        console.print(f"[red]{error.message}[/red]")
+        console.print(f"[red]{for_rich(error.message)}[/red]")
         raise typer.Exit(1) from error
 
 
@@ -84,7 +87,8 @@ def inbox(
         )
         items = [ItemPublic.of(view) for view in views]
     if as_json:
-        typer.echo(json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False))
+        dumped = json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False)
+        typer.echo(json_safe(dumped))
         return
     table = Table("id", "when", "kind", "citizen", "campaign", "text", "staff", "notice")
     for i in items:
@@ -95,10 +99,10 @@ def inbox(
             str(i.id),
             f"{i.created_at:%d.%m %H:%M}",
             kind,
-            who,
-            i.campaign or "",
-            i.text[:60],
-            i.staff or "",
+            for_rich(who),
+            for_rich(i.campaign or ""),
+            for_rich(i.text[:60]),
+            for_rich(i.staff or ""),
             notice,
         )
     console.print(table)
@@ -135,8 +139,8 @@ def show(
         shown = [MessagePublic.of(m) for m in found]
     for m in shown:
         arrow = "→" if m.direction == "in" else ("✎" if m.by_staff else "←")
-        console.print(f"{m.at:%d.%m %H:%M} {arrow} {m.text}")
-    console.print(f"Held by {held}." if held else "The bot answers this conversation.")
+        console.print(f"{m.at:%d.%m %H:%M} {arrow} {for_rich(m.text)}")
+    console.print(f"Held by {for_rich(held)}." if held else "The bot answers this conversation.")
 
 
 @inbox_app.command("takeover")
@@ -192,6 +196,13 @@ def staff_notices(
         str | None, typer.Option(help='Their own phone for SMS notices; "" removes it.')
     ] = None,
     by: Annotated[NotifyBy | None, typer.Option(help="auto, telegram, sms or inbox.")] = None,
+    coordinator: Annotated[
+        bool | None,
+        typer.Option(
+            "--coordinator/--not-coordinator",
+            help="The coordinator's own entry: also told of escalated callbacks.",
+        ),
+    ] = None,
 ) -> None:
     """Set how notices reach a staff member (default auto: Telegram, else SMS, else inbox)."""
     with _work() as (session, runtime):
@@ -204,6 +215,10 @@ def staff_notices(
             now=runtime.clock.now(),
             phone=phone,
             notify_by=by.value if by else None,
+            coordinator=coordinator,
         )
         shown = StaffNoticesPublic.of(member)
-    console.print(f"{shown.name}: notices by {shown.notify_by}, now going to {shown.route}.")
+    role = " (coordinator: told of escalated callbacks)" if shown.coordinator else ""
+    console.print(
+        f"{for_rich(shown.name)}: notices by {shown.notify_by}, now going to {shown.route}{role}."
+    )

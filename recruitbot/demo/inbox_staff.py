@@ -1,7 +1,8 @@
 """Simulated staff work the inbox: a few rounds a working day, each item handled with a note.
 
 A callback is a call made (the note says so); the demo reports how many items were handled and
-how long callbacks waited (clock hours, nights included) from the request to the call.
+how long they waited (clock hours, nights included) from the item to the person handling it,
+and the same for callbacks alone (from the request to the call).
 """
 
 from __future__ import annotations
@@ -32,21 +33,28 @@ class InboxWork:
     """What the simulated staff did in the inbox."""
 
     handled: dict[str, int] = field(default_factory=dict)
+    waits: list[timedelta] = field(default_factory=list)  # item opened to item handled
     callback_waits: list[timedelta] = field(default_factory=list)  # request to call
     last_round: datetime | None = None
 
     def summary(self) -> str:
-        """One line for the demo's output."""
+        """One line for the demo's output: how many items were handled, and how fast."""
         total = sum(self.handled.values())
-        calls = len(self.callback_waits)
-        if not calls:
-            return f"Inbox: {total} items handled by staff; no callbacks requested."
-        hours = [wait.total_seconds() / 3600 for wait in self.callback_waits]
-        return (
-            f"Inbox: {total} items handled by staff, {calls} of them callbacks; "
-            f"a callback waited {statistics.median(hours):.1f} h (median, nights included) "
-            f"and {max(hours):.1f} h at the longest."
+        if not total:
+            return "Inbox: 0 items handled by staff; nothing needed a person."
+        line = (
+            f"Inbox: {total} items handled by staff, {_waited(self.waits)} "
+            "(clock hours, nights included)"
         )
+        if not self.callback_waits:
+            return f"{line}; no callbacks requested."
+        calls = len(self.callback_waits)
+        return f"{line}; {calls} of them callbacks, called {_waited(self.callback_waits)}."
+
+
+def _waited(waits: list[timedelta]) -> str:
+    hours = [wait.total_seconds() / 3600 for wait in waits]
+    return f"after {statistics.median(hours):.1f} h in the median and {max(hours):.1f} h at most"
 
 
 def due_round(now: datetime, *, window: SendWindow, last: datetime | None) -> bool:
@@ -69,5 +77,6 @@ def work_inbox(*, session: Session, now: datetime, work: InboxWork) -> None:
         note = NOTES.get(item.kind, DEFAULT_NOTE)
         service.handle(session=session, scope=scope, item_id=item.id, note=note, now=now)
         work.handled[item.kind] = work.handled.get(item.kind, 0) + 1
+        work.waits.append(now - item.created_at)
         if item.kind == "callback":
             work.callback_waits.append(now - item.created_at)

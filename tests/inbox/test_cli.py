@@ -12,12 +12,13 @@ from sqlmodel import Session, col
 from typer.testing import CliRunner
 
 from conversation.intake import receive_text
+from conversation.service import start
 from core.settings import get_settings
 from recruitbot.cli import app as cli
 from store.db import make_engine, unit_of_work
 from store.models import InboxItem, Message, StaffMember
 from tests.booking.support import invite
-from tests.factories import DIALOGUE, make_world
+from tests.factories import DIALOGUE, add_contact, make_world
 
 runner = CliRunner()
 PHONE = "+4520000001"
@@ -90,3 +91,74 @@ class TestInboxCommand:
         out = run("staff", "notices", "Mette", "--by", "inbox")
         assert "now going to none" in " ".join(out.split())
         assert "not a phone number" in run("staff", "notices", "Mette", "--phone", "12", code=1)
+
+    def test_the_coordinators_entry_is_marked(self, asked: str) -> None:
+        out = " ".join(run("staff", "notices", "Mette", "--coordinator").split())
+        assert "(coordinator: told of escalated callbacks)" in out
+        engine = make_engine(asked)
+        with Session(engine) as session:
+            mette = session.scalars(select(StaffMember).where(col(StaffMember.name) == "Mette"))
+            assert mette.one().coordinator is True
+        engine.dispose()
+        out = " ".join(run("staff", "notices", "Mette", "--not-coordinator").split())
+        assert "coordinator" not in out
+
+
+# What a citizen can write: Rich markup (an unbalanced "[/]" made Rich raise), ESC sequences
+# that clear the screen or set the title, a C1 CSI, a bidi override, a line break.
+HOSTILE = "Ring [/] mig [red]op[/red] \x1b[2J\x1b]0;pwn\x07 \x9b31m \u202eabc\nfalsk linje"
+HOSTILE_NAME = "[/]Eve\x1b[31m Hansen"
+RAW = ("\x1b", "\x9b", "\u202e", "\x07")
+
+
+@pytest.fixture
+def hostile(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A citizen with markup and escapes in their name asked for a call in the same spirit."""
+    monkeypatch.setenv("RECRUITBOT_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    now = datetime.now(UTC)
+    engine = make_engine(database_url)
+    with unit_of_work(engine) as session:
+        world = make_world(session, now=now)
+        world.campaign.status = "running"
+        contact = add_contact(session, world, phone=PHONE, now=now, name=HOSTILE_NAME)
+        start(session=session, dialogue=DIALOGUE, contact=contact, campaign=world.campaign, now=now)
+        receive_text(
+            session=session,
+            dialogue=DIALOGUE,
+            channel="console",
+            address=PHONE,
+            text=HOSTILE,
+            provider_id="cli-hostile",
+            now=now,
+        )
+        receive_text(
+            session=session,
+            dialogue=DIALOGUE,
+            channel="console",
+            address=PHONE,
+            text="ring mig op",
+            provider_id="cli-hostile-2",
+            now=now,
+        )
+    engine.dispose()
+    yield database_url
+    get_settings.cache_clear()
+
+
+class TestHostileText:
+    def test_the_list_shows_it_inert(self, hostile: str) -> None:
+        out = run("inbox")  # an unbalanced [/] crashed the table before
+        assert "item(s)." in out
+        assert not any(char in out for char in RAW), repr(out)
+        (item,) = json.loads(run("inbox", "--json"))
+        assert item["first_name"] == "[/]Eve\x1b[31m"  # the data itself is kept as written
+        assert not any(char in run("inbox", "--json") for char in ("\x9b", "\u202e"))
+
+    def test_show_prints_markup_as_typed_and_escapes_as_escapes(self, hostile: str) -> None:
+        (item,) = json.loads(run("inbox", "--json"))
+        out = run("inbox", "show", str(item["conversation_id"]))
+        assert not any(char in out for char in RAW), repr(out)
+        shown = "".join(out.splitlines())  # Rich wraps at 80 columns, at the spaces it keeps
+        assert "Ring [/] mig [red]op[/red] \\x1b[2J\\x1b]0;pwn\\x07 \\x9b31m \\u202eabc" in shown
+        assert "\\u202eabc\\nfalsk linje" in shown  # one message stays one line

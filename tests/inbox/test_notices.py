@@ -107,6 +107,7 @@ class TestRoute:
             "phone": "+4520123456",
             "notify_by": "auto",
             "route": "sms",
+            "coordinator": False,
         }
         assert office.call("PUT", path, "lejre", json={"notify_by": "sms"}).status_code == 404
         assert office.call("PUT", path, "mette", json={"notify_by": "sms"}).status_code == 403

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import statistics
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from core.calendar import COPENHAGEN, SendWindow, age_on
 from core.settings import Settings
+from recruitbot.demo.inbox_staff import ACTOR
 from recruitbot.demo.run import DemoOptions, DemoResult, run_demo
+from store.db import make_engine
+from store.models import InboxItem
 from tests.conftest import BACKENDS, truncate_all
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=COPENHAGEN)  # runs into the Christmas holidays
@@ -28,6 +35,14 @@ FUNNEL_KEYS = [
     "opted_out",
 ]
 DELIVERED = ("sent", "delivered", "undelivered")
+# The line `make demo` prints about the simulated staff's work in the inbox.
+INBOX_LINE = re.compile(
+    r"Inbox: (?P<items>\d+) items handled by staff, "
+    r"after (?P<median>\d+\.\d) h in the median and (?P<longest>\d+\.\d) h at most "
+    r"\(clock hours, nights included\); (?P<calls>\d+) of them callbacks, "
+    r"called after (?P<call_median>\d+\.\d) h in the median "
+    r"and (?P<call_longest>\d+\.\d) h at most\."
+)
 
 
 def demo(out: Path, *, seed: int = 7, contacts: int = 300, days: int = 40) -> DemoResult:
@@ -128,6 +143,34 @@ class TestDemoOutputs:
             if m["trigger"] == "reply" and m["direction"] == "out"
         ]
         assert any(not window.is_open(datetime.fromisoformat(m["time"])) for m in replies)
+
+
+class TestDemoInbox:
+    def test_states_how_many_items_staff_handled_and_how_fast(self, demo_run: DemoResult) -> None:
+        stated = INBOX_LINE.fullmatch(demo_run.inbox)
+        assert stated is not None, demo_run.inbox
+        items, calls = int(stated["items"]), int(stated["calls"])
+        assert 0 < calls <= items
+        # What the line states is what the store holds: the items the simulated staff handled.
+        engine = make_engine(demo_run.database_url)
+        with Session(engine) as session:
+            handled = session.scalars(
+                select(InboxItem).where(col(InboxItem.handled_by) == ACTOR)
+            ).all()
+        engine.dispose()
+        assert len(handled) == items
+        assert sum(1 for item in handled if item.kind == "callback") == calls
+        for kinds, median, longest in (
+            (None, "median", "longest"),
+            ("callback", "call_median", "call_longest"),
+        ):
+            hours = [
+                (item.handled_at - item.created_at).total_seconds() / 3600
+                for item in handled
+                if item.handled_at is not None and kinds in (None, item.kind)
+            ]
+            assert f"{statistics.median(hours):.1f}" == stated[median]
+            assert f"{max(hours):.1f}" == stated[longest]
 
 
 class TestDemoExperiment:

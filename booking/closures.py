@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, exists, or_, select
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -19,7 +19,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col
 
 from store.models import Booking, Closure, Location, Slot
-from store.types import BookingStatus
+from store.types import ACTIVE_BOOKING_STATUSES, BookingStatus
 
 
 class _EpochSeconds(FunctionElement[int]):
@@ -118,3 +118,28 @@ def closures_of(
     if municipality_id is not None:
         query = query.where(col(Closure.municipality_id) == municipality_id)
     return session.scalars(query.order_by(col(Closure.starts_at), col(Closure.id))).all()
+
+
+def free_in(
+    *,
+    session: Session,
+    staff_member_id: int | None,
+    location_id: int | None,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    after: datetime,
+) -> int:
+    """Count the slots of a staff member or location in a period, after `after`, free to book."""
+    who = (
+        col(Slot.staff_member_id) == staff_member_id
+        if staff_member_id is not None
+        else col(Slot.location_id) == location_id
+    )
+    held = exists().where(
+        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
+    )
+    period = [slot_ends() > int(starts_at.timestamp()), col(Slot.starts_at) > after]
+    if ends_at is not None:
+        period.append(col(Slot.starts_at) < ends_at)
+    query = select(func.count(col(Slot.id))).where(who, *period, ~held, ~closed())
+    return int(session.scalar(query) or 0)

@@ -3,6 +3,8 @@
 Every booking still to come in the period is cancelled by the service: the citizen is told and
 offered new times (as when staff cancel one booking), and the caller gets the list of the
 citizens affected. Closed time offers no slots. Removing a location closes it for good.
+Lifting a closure makes its time bookable again (the waitlist is offered it); the bookings it
+cancelled are not restored.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from booking import changes, closures, directory
 from booking.access import Scope, audit
 from booking.events import CitizenDialogue
 from booking.repository import BookingView
-from core.errors import ForbiddenError, InvalidInputError
-from store.models import Closure
+from core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from store.models import Closure, Location
 
 MAX_REASON_CHARS = 120
 CLOSURE_ACTION = "booking.closure"
 LOCATION_REMOVED_ACTION = "location.removed"
+CLOSURE_LIFTED_ACTION = "booking.closure_lifted"
+
+
+@dataclass(frozen=True)
+class LiftedClosure:
+    """A closure as it was before it was lifted, and how many of its slots are free again."""
+
+    closure: Closure
+    reopened: int  # free slots ahead in the period: the waitlist's job offers them
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,53 @@ def remove_location(
         detail=f"{len(closed.cancelled)} bookings cancelled",
     )
     return closed
+
+
+def lift_closure(
+    *, session: Session, scope: Scope, closure_id: int, now: datetime
+) -> LiftedClosure:
+    """Lift a closed period: its time is bookable again, and the waitlist is offered it.
+
+    A period not begun yet is deleted; one under way ends now, so its past stays on record.
+    The bookings it cancelled are not restored: those citizens were told and offered new
+    times when it was closed. A removed location's closure is not lifted.
+    """
+    closure = session.get(Closure, closure_id, with_for_update=True)
+    if closure is None or not scope.sees(closure.municipality_id):
+        raise NotFoundError(f"no closure {closure_id}")
+    if scope.staff_member_id is not None and closure.staff_member_id != scope.staff_member_id:
+        raise ForbiddenError("a staff key lifts only its own staff member's closures")
+    if closure.ends_at is not None and closure.ends_at <= now:
+        raise ConflictError(f"closure {closure_id} has ended already")
+    if closure.location_id is not None:
+        place = session.get_one(Location, closure.location_id)
+        if place.retired_at is not None:
+            raise ConflictError(f"location {place.id} was removed; its closure stays")
+    period = (closure.starts_at, closure.ends_at)
+    if closure.starts_at < now:
+        closure.ends_at = now
+    else:
+        session.delete(closure)
+    session.flush()
+    reopened = closures.free_in(
+        session=session,
+        staff_member_id=closure.staff_member_id,
+        location_id=closure.location_id,
+        starts_at=period[0],
+        ends_at=period[1],
+        after=now,
+    )
+    audit(
+        session=session,
+        scope=scope,
+        action=CLOSURE_LIFTED_ACTION,
+        subject_type="closure",
+        subject_id=closure_id,
+        now=now,
+        detail=f"{reopened} slots bookable again; cancelled bookings not restored",
+    )
+    lifted = Closure.model_validate(closure.model_dump() | {"ends_at": period[1]})
+    return LiftedClosure(closure=lifted, reopened=reopened)
 
 
 def _cancel_bookings(

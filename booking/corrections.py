@@ -44,6 +44,7 @@ from store.types import BookingStatus, ConversationStatus, DueStatus
 CORRECTION_PERIOD = timedelta(days=30)
 CORRECTION_ACTION = "booking.outcome_corrected"
 MAX_REASON_CHARS = 200
+MAX_CHAIN = 100  # bookings followed after one; a real chain has a handful
 
 
 def correct_outcome(
@@ -127,12 +128,15 @@ def _to_attended(
     now: datetime,
 ) -> MonitoringRecord:
     if booking.status == BookingStatus.NO_SHOW:
-        _check_not_rebooked(session=session, booking=booking)
+        chain = _check_not_rebooked(session=session, booking=booking)
         booking.status = BookingStatus.ATTENDED
         conversation = session.get_one(Conversation, booking.conversation_id)
-        if conversation.status == ConversationStatus.OPEN or conversation.close_reason in (
-            "no_show",
-            None,
+        # A later no-show in the chain is the case's own ending (its new-time offer); only
+        # bookings cancelled or moved away follow this one, or none: the case is done now.
+        later_no_show = any(later.status == BookingStatus.NO_SHOW for later in chain)
+        if not later_no_show and (
+            conversation.status == ConversationStatus.OPEN
+            or conversation.close_reason in ("no_show", None)
         ):
             # Waiting for (or refused) a new time after the no-show: the case is done now.
             close_attended(session=session, conversation=conversation, now=now)
@@ -230,18 +234,47 @@ def _withdraw(*, session: Session, follow_up: FollowUp, now: datetime) -> None:
     )
 
 
-def _check_not_rebooked(*, session: Session, booking: Booking) -> None:
-    later = session.scalars(
-        select(Booking).where(
-            col(Booking.previous_booking_id) == booking.id,
-            col(Booking.status) == BookingStatus.BOOKED,
-        )
-    ).first()
-    if later is not None:
-        raise OutcomeError(
-            f"the citizen rebooked after this no-show (booking {later.id}); cancel that "
-            "booking first if they did come after all"
-        )
+def later_in_chain(*, session: Session, booking: Booking) -> list[Booking]:
+    """Return the bookings that follow this one (`previous_booking_id`), nearest first.
+
+    The whole chain: a no-show rebooked, that booking moved, the new one moved again, …
+    """
+    found: list[Booking] = []
+    seen = {booking.id}
+    frontier = [booking.id]
+    while frontier and len(found) < MAX_CHAIN:
+        following = session.scalars(
+            select(Booking)
+            .where(col(Booking.previous_booking_id).in_(frontier))
+            .order_by(col(Booking.id))
+        ).all()
+        fresh = [later for later in following if later.id not in seen]
+        seen.update(later.id for later in fresh)
+        found.extend(fresh)
+        frontier = [later.id for later in fresh]
+    return found
+
+
+def _check_not_rebooked(*, session: Session, booking: Booking) -> list[Booking]:
+    """Refuse while a later booking in the chain holds a time or was attended; return the chain.
+
+    Made attended, the no-show would close the case while a newer booking still holds a slot,
+    or count the citizen as attending twice.
+    """
+    chain = later_in_chain(session=session, booking=booking)
+    for later in chain:
+        if later.status == BookingStatus.BOOKED:
+            raise OutcomeError(
+                f"the citizen rebooked after this no-show and booking {later.id} still holds "
+                f"a time; cancel booking {later.id} first if they did come to booking "
+                f"{booking.id} after all"
+            )
+        if later.status == BookingStatus.ATTENDED:
+            raise OutcomeError(
+                f"the citizen rebooked after this no-show and attended booking {later.id}; "
+                f"correct booking {later.id} instead, as one citizen attends once"
+            )
+    return chain
 
 
 def _record_of(*, session: Session, booking_id: int | None) -> MonitoringRecord | None:

@@ -23,6 +23,7 @@ from booking.lifecycle_schemas import (
     CalendarFeedPublic,
     ClosedPeriodPublic,
     ClosureCreate,
+    ClosureLiftedPublic,
     ClosurePublic,
     OutcomeCorrection,
 )
@@ -126,6 +127,23 @@ def list_closures(
         session=session, municipality_id=scope.municipality_id, after=services.clock.now()
     )
     return [ClosurePublic.of(closure) for closure in found]
+
+
+@router.delete("/closures/{closure_id}", responses=error_responses(403, 404, 409))
+def lift_closure(
+    closure_id: PathId, scope: StaffScope, session: SessionDep, services: ServicesDep
+) -> ClosureLiftedPublic:
+    """Lift a closed period: its time is bookable again, and the waitlist is offered it.
+
+    A period under way ends now; one ahead is deleted. The bookings it cancelled are not
+    restored. A staff key lifts only its own closures; a removed location's stays.
+    """
+    lifted = absences.lift_closure(
+        session=session, scope=scope, closure_id=closure_id, now=services.clock.now()
+    )
+    return ClosureLiftedPublic(
+        closure=ClosurePublic.of(lifted.closure), reopened_slots=lifted.reopened
+    )
 
 
 @router.delete("/locations/{location_id}", responses=CONFLICT)

@@ -57,6 +57,21 @@ class ClosedPeriodPublic(BaseModel):
     cancelled: list[BookingPublic]
 
 
+class ClosureLiftedPublic(BaseModel):
+    """A lifted closure: its time is bookable again; the bookings it cancelled stay cancelled."""
+
+    closure: ClosurePublic = Field(description="The period as it was closed.")
+    reopened_slots: int = Field(
+        description="Free slots ahead in the period, bookable again; the waitlist is offered them."
+    )
+    note: str = Field(
+        default=(
+            "The bookings the closure cancelled are not restored: those citizens were told and "
+            "offered new times when it was closed."
+        )
+    )
+
+
 class CalendarFeedPublic(BaseModel):
     id: int
     staff_member_id: int

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, exists, select
 from sqlmodel import Session, col
 
 from booking import closures
+from bot.types import SlotOffer
 from core.calendar import SendWindow
 from store.models import Booking, Location, Slot
 from store.types import ACTIVE_BOOKING_STATUSES
@@ -21,6 +22,18 @@ class FreeSlot:
 
     slot: Slot
     location: Location
+
+    def offer(self) -> SlotOffer:
+        """Describe the slot as the dialogue sees it (and a wish is matched against it)."""
+        assert self.slot.id is not None
+        return SlotOffer(
+            slot_id=self.slot.id,
+            starts_at=self.slot.starts_at,
+            duration_min=self.slot.duration_min,
+            location_name=self.location.name,
+            address=self.location.address,
+            kind=self.location.kind,
+        )
 
 
 def create_working_day_slots(
@@ -137,7 +150,7 @@ def _free_page(
         select(Slot, Location)
         .join(Location, col(Location.id) == col(Slot.location_id))
         .where(col(Location.municipality_id) == municipality_id)
-        .where(col(Slot.starts_at) > after, ~held)
+        .where(col(Slot.starts_at) > after, ~held, ~closures.closed())
     )
     if last is not None:
         starts, slot_id = last

@@ -1,25 +1,29 @@
-"""The waitlist: a citizen who got no time is offered a place; freed times go to it in turn.
+"""The waitlist: a citizen who got no time that fits is offered a place; freed times go to it.
 
-A place lasts WAITLIST_DAYS. Whenever times are free in the municipality (a cancellation, a
-move, a closure lifted, new slots), the job offers them, inside the send window, to as many
-citizens as there are free times, first come first served; one not answering within
-OFFER_TURN lets the next in line be offered too, and nobody is offered more than once a day.
-The offer is an ordinary offer of times, so the first to answer books (the database's unique
-index settles a race) and a later answer meets a time already taken. When the last free time
-goes, those still holding an offer are told kindly (by the job) that it is gone and that they
-stay on the list. Every row is due work the ticker claims; nothing here sends.
+A place waits for a time that fits the citizen's own wish ("fredag eftermiddag", "ikke tirsdag",
+"på arbejdspladsen"), stored with it; without a wish any time fits. A place lasts
+WAITLIST_DAYS. Whenever times are free in the municipality (a cancellation, a move, a closure
+lifted, new slots), the job offers each free time, inside the send window, to the first place
+in line whose wish it fits (`bot.fit.matches`), in turn: one not answering within OFFER_TURN
+lets the next whose wish fits be offered too, and nobody is offered more than once a day. The
+offer is an ordinary offer of the times that fit, so the first to answer books (the database's
+unique index settles a race) and a later answer meets a time already taken. When no free time
+fits a place holding an offer any more, the job tells the citizen kindly that it is gone and
+that they stay on the list. Every row is due work the ticker claims; nothing here sends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import bindparam, distinct, func, select
 from sqlmodel import Session, col
 
-from booking.slots import earliest_bookable, free_slots
+from booking import closures, wishes
+from booking.slots import earliest_bookable
+from bot.types import SlotWish
 from core.calendar import SendWindow
 from store.models import (
     Booking,
@@ -27,6 +31,7 @@ from store.models import (
     Contact,
     Conversation,
     Reminder,
+    Slot,
     WaitlistEntry,
 )
 from store.types import (
@@ -40,7 +45,8 @@ from store.types import (
 WAITLIST_DAYS = 30
 OFFER_TURN = timedelta(hours=3)  # no answer by then: the next in line is offered as well
 OFFER_KEPT = timedelta(days=1)  # an offer this recent is still open: told when it is gone
-MAX_FREE_LOOKED_AT = 50
+# The places in line looked at on each run, per municipality, oldest first.
+MAX_WAITING_LOOKED_AT = 1000
 
 
 def ask_once(*, session: Session, conversation: Conversation, now: datetime) -> None:
@@ -59,11 +65,21 @@ def ask_once(*, session: Session, conversation: Conversation, now: datetime) -> 
     )
 
 
-def join(*, session: Session, conversation: Conversation, now: datetime) -> WaitlistEntry:
-    """Put the citizen on their municipality's waitlist (again: the place they hold)."""
+def join(
+    *,
+    session: Session,
+    conversation: Conversation,
+    now: datetime,
+    wish: SlotWish | None = None,
+) -> WaitlistEntry:
+    """Put the citizen on their municipality's waitlist for a time that fits `wish`.
+
+    Joined again, the place they hold is kept (its turn too) and waits for the new wish.
+    """
     assert conversation.id is not None
     held = _waiting(session=session, conversation_id=conversation.id)
     if held is not None:
+        held.wish = wishes.stored(wish)
         return held
     contact = session.get_one(Contact, conversation.contact_id)
     campaign = session.get_one(Campaign, conversation.campaign_id)
@@ -74,6 +90,7 @@ def join(*, session: Session, conversation: Conversation, now: datetime) -> Wait
         municipality_id=campaign.municipality_id,
         created_at=now,
         expires_at=now + timedelta(days=WAITLIST_DAYS),
+        wish=wishes.stored(wish),
     )
     session.add(entry)
     return entry
@@ -94,21 +111,14 @@ def on_booked(*, session: Session, booking: Booking, now: datetime) -> None:
 
 
 def gone_offers(*, session: Session, now: datetime, window: SendWindow) -> list[WaitlistEntry]:
-    """Return the places holding an offer of times that are all taken now, offer withdrawn.
+    """Return the places holding an offer when no free time fits their wish now, withdrawn.
 
     Run by the job, not by the booking: telling the others in the booking's own transaction
     would lock their conversations while they may be booking too.
     """
+    after = earliest_bookable(now=now, window=window)
     found: list[WaitlistEntry] = []
     for municipality_id in _municipalities(session=session):
-        left = free_slots(
-            session=session,
-            municipality_id=municipality_id,
-            after=earliest_bookable(now=now, window=window),
-            limit=1,
-        )
-        if left:
-            continue
         holding = session.scalars(
             select(WaitlistEntry)
             .where(
@@ -117,46 +127,66 @@ def gone_offers(*, session: Session, now: datetime, window: SendWindow) -> list[
                 col(WaitlistEntry.offered_at) > now - OFFER_KEPT,
             )
             .order_by(col(WaitlistEntry.id))
-            .with_for_update(skip_locked=True)
         ).all()
-        for entry in holding:
+        if not holding:
+            continue
+        free = wishes.free_times(session=session, municipality_id=municipality_id, after=after)
+        gone = [
+            entry.id
+            for entry in holding
+            if not wishes.fits_any(
+                session=session,
+                municipality_id=municipality_id,
+                after=after,
+                wish=wishes.of(entry),
+                nearest=free,
+            )
+        ]
+        for entry in _locked(session=session, ids=gone):
             entry.offered_at = None  # their turn comes again with the next freed time
-        found.extend(holding)
+            found.append(entry)
     return found
 
 
 def due_offers(*, session: Session, now: datetime, window: SendWindow) -> list[WaitlistEntry]:
-    """Return the places whose turn it is to be offered a free time now, in order."""
+    """Return the places whose turn it is to be offered a free time now, in order.
+
+    Each free time, nearest first, is held by the first place in line whose wish it fits: a
+    place offered within OFFER_TURN keeps holding one, then the others in order of joining,
+    each not offered yet today. A place no free time fits waits; a later one may be offered.
+    """
     today = datetime.combine(now.astimezone(window.tz).date(), time(0), window.tz)
+    after = earliest_bookable(now=now, window=window)
     due: list[WaitlistEntry] = []
     for municipality_id in _municipalities(session=session):
-        free = free_slots(
-            session=session,
-            municipality_id=municipality_id,
-            after=earliest_bookable(now=now, window=window),
-            limit=MAX_FREE_LOOKED_AT,
-        )
+        free = wishes.free_times(session=session, municipality_id=municipality_id, after=after)
+        unclaimed = {slot.slot_id: slot for slot in free}
         in_turn = _offered(session=session, municipality_id=municipality_id, since=now - OFFER_TURN)
-        room = len(free) - len(in_turn)
-        if room <= 0:
+        for entry in in_turn:
+            wishes.claim(unclaimed, wishes.of(entry))
+        if not unclaimed:
             continue
         not_today = (col(WaitlistEntry.offered_at).is_(None)) | (
             col(WaitlistEntry.offered_at) < today
         )
-        due.extend(
-            session.scalars(
-                select(WaitlistEntry)
-                .where(
-                    col(WaitlistEntry.municipality_id) == municipality_id,
-                    col(WaitlistEntry.status) == WaitlistStatus.WAITING,
-                    col(WaitlistEntry.expires_at) > now,
-                    not_today,
-                )
-                .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
-                .limit(room)
-                .with_for_update(skip_locked=True)
-            ).all()
-        )
+        in_line = session.scalars(
+            select(WaitlistEntry)
+            .where(
+                col(WaitlistEntry.municipality_id) == municipality_id,
+                col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+                col(WaitlistEntry.expires_at) > now,
+                not_today,
+            )
+            .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
+            .limit(MAX_WAITING_LOOKED_AT)
+        ).all()
+        turn = []
+        for entry in in_line:
+            if not unclaimed:
+                break
+            if wishes.claim(unclaimed, wishes.of(entry)):
+                turn.append(entry.id)
+        due.extend(_locked(session=session, ids=turn))
     return due
 
 
@@ -164,6 +194,12 @@ def mark_offered(entry: WaitlistEntry, *, now: datetime) -> None:
     """Note that the place was offered a time now."""
     entry.offered_at = now
     entry.offers += 1
+
+
+def follow_wish(entry: WaitlistEntry, wish: SlotWish | None) -> None:
+    """Let a place still waiting wait for the wish the citizen gave since (at an offer)."""
+    if entry.status == WaitlistStatus.WAITING:
+        entry.wish = wishes.stored(wish)
 
 
 def expired(*, session: Session, now: datetime, limit: int) -> Sequence[WaitlistEntry]:
@@ -203,14 +239,34 @@ def refilled(*, session: Session) -> int:
 
 
 def _offered(*, session: Session, municipality_id: int, since: datetime) -> Sequence[WaitlistEntry]:
-    """Return the places offered a time since then."""
+    """Return the places offered a time since then, in order of joining."""
     return session.scalars(
-        select(WaitlistEntry).where(
+        select(WaitlistEntry)
+        .where(
             col(WaitlistEntry.municipality_id) == municipality_id,
             col(WaitlistEntry.status) == WaitlistStatus.WAITING,
             col(WaitlistEntry.offered_at) > since,
         )
+        .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
     ).all()
+
+
+def _locked(*, session: Session, ids: Iterable[int | None]) -> list[WaitlistEntry]:
+    """Lock these places, in the order given, leaving out any another run holds or ended."""
+    order = [entry_id for entry_id in ids if entry_id is not None]
+    if not order:
+        return []
+    rows = session.scalars(
+        select(WaitlistEntry)
+        .where(
+            col(WaitlistEntry.id).in_(order),
+            col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+        )
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {entry.id: entry for entry in rows}
+    return [by_id[entry_id] for entry_id in order if entry_id in by_id]
 
 
 def _municipalities(*, session: Session) -> Sequence[int]:
@@ -242,7 +298,7 @@ def _end(entry: WaitlistEntry | None, status: WaitlistStatus, now: datetime) -> 
 class Refill:
     """What became of times that were freed (a booking cancelled or moved away)."""
 
-    freed: int  # slots whose booking was cancelled or moved
+    freed: int  # slots whose booking was cancelled or moved, outside closed time
     refilled: int  # of those, booked again
     from_waitlist: int  # places on the waitlist that ended in a booking
     joined: int  # citizens who took a place on the waitlist
@@ -259,9 +315,14 @@ class Refill:
 
 def refill(*, session: Session) -> Refill:
     """Count freed times, those booked again, and the waitlist's part in it."""
+    # A time in a closed period cannot be booked again: it is not counted as freed.
     ended = (
         select(col(Booking.slot_id))
-        .where(col(Booking.status).in_((BookingStatus.CANCELLED, BookingStatus.MOVED)))
+        .join(Slot, col(Slot.id) == col(Booking.slot_id))
+        .where(
+            col(Booking.status).in_((BookingStatus.CANCELLED, BookingStatus.MOVED)),
+            ~closures.closed(),
+        )
         .distinct()
     )
     freed = session.scalar(select(func.count()).select_from(ended.subquery()))

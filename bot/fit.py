@@ -1,7 +1,8 @@
 """Say which free slots fit a citizen's wish, and combine or relax wishes.
 
-A slot fits when its Danish local day, week, time and place agree with every part of the wish
-that is set; the engine offers only slots that fit, or says plainly that none do.
+A slot fits when its Danish local day, week, time and place (name, address or kind) agree with
+every part of the wish that is set; the engine offers only slots that fit, or says plainly that
+none do.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from bot import parsing
+from bot.places import KIND_WORDS
 from bot.types import SlotOffer, SlotWish
 from core.calendar import local
 
@@ -34,8 +36,12 @@ def _place_fits(place: str, names: Iterable[str]) -> bool:
 
 
 def place_words(slot: SlotOffer) -> parsing.Tokens:
-    """Key the name and address of a slot's place for matching."""
-    return parsing.tokens(f"{slot.location_name} {slot.address}")
+    """Key the name, address and kind of a slot's place for matching.
+
+    The kind gives its words ("workplace": "arbejdsplads"), so "på arbejdspladsen" finds a
+    workplace whose name does not say so.
+    """
+    return (*parsing.tokens(f"{slot.location_name} {slot.address}"), *KIND_WORDS.get(slot.kind, ()))
 
 
 def matches(wish: SlotWish | None, slot: SlotOffer) -> bool:

@@ -1,8 +1,8 @@
 """Find the words of a reply that name a place ("i Vejle", "på sundhedscentret").
 
 A place is a word after "i", "på" or "ved" that is not a time or a common word, or a kind of
-place anywhere ("sundhedscentret", "arbejdspladsen"); the words are matched against the names and
-addresses of the municipality's locations in `bot.fit`.
+place anywhere ("sundhedscentret", "arbejdspladsen"); the words are matched against the names,
+addresses and kinds (`KIND_WORDS`) of the municipality's locations in `bot.fit`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,17 @@ _ALIASES = tuple(
     )
 )
 _MIN_PLACE = 3
+# The words for each kind of location (booking.directory.LocationKind), so "på arbejdspladsen"
+# finds a workplace whatever it is called ("Plejecenter Møllehaven"). Keyed as replies are.
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(parsing.key(word) for word in words.split())
+    for kind, words in (
+        ("workplace", "arbejdsplads arbejdet workplace"),
+        ("union_office", "fagforening union"),
+        ("housing_area", "boligomraade boligforening housing"),
+        ("health_centre", "sundhedscenter sundhedshus"),
+    )
+}
 
 
 def take(words: list[str], phrase: parsing.Tokens) -> bool:

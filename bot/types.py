@@ -143,6 +143,7 @@ class SlotOffer:
     duration_min: int
     location_name: str
     address: str
+    kind: str = ""  # the location's kind ("workplace", "health_centre"), for "på arbejdspladsen"
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,9 @@ class CloseConversation:
 
 @dataclass(frozen=True)
 class JoinWaitlist:
-    """Put the citizen on the waitlist of their municipality."""
+    """Put the citizen on the waitlist of their municipality, for a time that fits the wish."""
+
+    wish: SlotWish | None = None  # None: any time; joined again, the place takes the new wish
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ def slot_offer(slot: Slot, location: Location) -> SlotOffer:
         duration_min=slot.duration_min,
         location_name=location.name,
         address=location.address,
+        kind=location.kind,
     )
 
 

@@ -107,8 +107,8 @@ def _apply_one(
                     kind=ReminderKind.INVITATION, conversation_id=conversation.id, due_at=due_at
                 )
             )
-        case JoinWaitlist():
-            waitlist.join(session=session, conversation=conversation, now=now)
+        case JoinWaitlist(wish=wish):
+            waitlist.join(session=session, conversation=conversation, wish=wish, now=now)
         case LeaveWaitlist():
             waitlist.leave(session=session, conversation_id=conversation.id, now=now)
         case NotifyStaff(reason=reason):

@@ -123,7 +123,9 @@ def process_follow_ups(*, session: Session, dialogue: Dialogue, now: datetime, l
 def process_waitlist(*, session: Session, dialogue: Dialogue, now: datetime, limit: int) -> int:
     """End places that ran out, tell those whose offered time went, offer free times in turn.
 
-    Only inside the send window.
+    Only inside the send window. A free time goes to the first place whose wish it fits; the
+    place then waits for the wish the citizen last gave, so a wish changed at an offer is the
+    one the next freed time is matched against.
 
     Returns how many places were handled.
     """
@@ -165,6 +167,7 @@ def process_waitlist(*, session: Session, dialogue: Dialogue, now: datetime, lim
         )
         if transition.outbound:
             waitlist.mark_offered(entry, now=now)
+        waitlist.follow_wish(entry, transition.state.wish)
     return handled
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from store.types import utc_column as _utc
@@ -13,8 +13,9 @@ from store.types import utc_column as _utc
 class Closure(SQLModel, table=True):
     """A period in which a staff member or a location holds no conversations (illness, leave).
 
-    A slot is closed when it starts inside [starts_at, ends_at); `ends_at` None: until further
-    notice (a location that was removed). Exactly one of staff_member_id and location_id is set.
+    A slot is closed when any part of it falls inside [starts_at, ends_at); `ends_at` None:
+    until further notice (a location that was removed). Exactly one of staff_member_id and
+    location_id is set.
     """
 
     __tablename__ = "closure"
@@ -78,3 +79,5 @@ class WaitlistEntry(SQLModel, table=True):
         default=None, foreign_key="booking.id", ondelete="SET NULL"
     )
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    # The citizen's own wish (bot.types.SlotWish as JSON) the place waits for; None: any time.
+    wish: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -25,6 +25,7 @@ from bot.types import (
     Context,
     ConversationState,
     Effect,
+    JoinWaitlist,
     MessageKind,
     NotifyStaff,
     Outbound,
@@ -44,6 +45,11 @@ _FULL: tuple[tuple[bool, int | None], ...] = ((False, None), (True, None))
 _CUTS: tuple[tuple[bool, int | None], ...] = ((True, 24), (True, 16), (True, 10))
 # Only if even ten letters of a name would break the two-SMS limit is the name left out.
 _NO_NAME: tuple[bool, int | None] = (True, 0)
+# "VENTELISTE" (or "ja, ventelisten tak") at an offer of other times than the wished ones.
+_WAITLIST_WORDS = ("venteliste", "waitlist")
+_WAITLIST_PHRASES = (parsing.tokens("waiting list"), parsing.tokens("wait list"))
+_NOT = parsing.word_set(parsing.spaced("nej ikke no not"))
+_WAITLIST_REPLY = 10  # words; "ja tak, sæt mig gerne på ventelisten" is a request, a story not
 
 
 def several_places(page: tuple[SlotOffer, ...], ctx: Context) -> bool:
@@ -135,6 +141,25 @@ def _offer_message(
     return message
 
 
+def _to_offer(
+    state: ConversationState, ctx: Context, now: datetime
+) -> tuple[tuple[SlotOffer, ...], str]:
+    """Return the slots to offer and the text to offer them with.
+
+    Those that fit the wish; when none does, the nearest others (keeping only "not on
+    Tuesday"), and, unless a booking is being moved, a place on the waitlist for a time that
+    fits. The citizen's own wish is kept in the state, not the relaxed one: it is what the
+    waitlist waits for, and every page of "FLERE" is worked out the same way.
+    """
+    slots = candidates(state.wish, ctx, now)
+    if state.wish is None:
+        return slots, "slot_offer"
+    if slots:
+        return slots, "wish_offer"
+    others = candidates(fit.relaxed(state.wish), ctx, now)
+    return others, "wish_other" if state.rebooking else "wish_other_waitlist"
+
+
 def offer(
     state: ConversationState,
     now: datetime,
@@ -147,15 +172,11 @@ def offer(
 ) -> Transition:
     """Offer the next few free slots that fit the wish from `offset`, or say there are none.
 
-    When nothing fits the citizen's wish, say so and offer the nearest others instead (keeping
-    only "not on Tuesday"); a slot is booked only when the citizen then picks its number.
+    When nothing fits the citizen's wish, say so and offer the nearest others instead, with a
+    place on the waitlist (`_to_offer`); a slot is booked only when the citizen then picks its
+    number.
     """
-    slots = candidates(state.wish, ctx, now)
-    key = "slot_offer" if state.wish is None else "wish_offer"
-    if not slots and offset == 0 and state.wish is not None:
-        state = state.with_(wish=fit.relaxed(state.wish))
-        slots = candidates(state.wish, ctx, now)
-        key = "wish_other"
+    slots, key = _to_offer(state, ctx, now)
     page = slots[offset : offset + PAGE]
     if not page and offset == 0:
         return _no_slots(state, ctx, flow, prefix, effects)
@@ -173,6 +194,30 @@ def offer(
     )
     key = key if offset + PAGE < len(slots) else f"{key}_last"
     return Transition(offered, (_offer_message(key, page, offered, ctx, flow, prefix),), effects)
+
+
+def asks_for_waitlist(text: str) -> bool:
+    """Say whether a reply asks for a place on the waitlist ("VENTELISTE", "ja, venteliste")."""
+    words = parsing.tokens(text)
+    if not words or len(words) > _WAITLIST_REPLY or any(word in _NOT for word in words):
+        return False
+    return any(word.startswith(_WAITLIST_WORDS) for word in words) or any(
+        parsing.has_phrase(words, phrase) for phrase in _WAITLIST_PHRASES
+    )
+
+
+def join_waitlist(state: ConversationState, ctx: Context, flow: Flow) -> Transition:
+    """Put the citizen on the waitlist for a time that fits their wish (any time without one)."""
+    waiting = state.with_(
+        step=Step.WAITLIST,
+        offered_slot_ids=(),
+        offer_offset=0,
+        misunderstood=0,
+        awaiting_rebook=False,
+    )
+    key = "waitlist_joined" if state.wish is None else "waitlist_joined_wish"
+    message = say(flow, key, MessageKind.INFO, waiting, ctx)
+    return Transition(waiting, (message,), (JoinWaitlist(wish=state.wish),))
 
 
 def _wished(
@@ -256,6 +301,9 @@ def on_choosing(
     """Read a reply to a slot offer: a number, FLERE, or (when moving) AFLYS."""
     if state.awaiting_rebook:
         return _rebook_answer(state, text, now, ctx, flow)
+    if not has_booking(state) and asks_for_waitlist(text) and not candidates(state.wish, ctx, now):
+        # Nothing fits the wish (or nothing is free): wait for a time that does.
+        return join_waitlist(state, ctx, flow)
     options = len(state.offered_slot_ids)
     answer = reading.wish_at_offer(
         read(text, Expect.CHOICE, state, flow, options=options),

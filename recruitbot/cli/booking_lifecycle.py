@@ -1,5 +1,7 @@
 """`recruitbot outcome-correct|closures|calendar|locations remove`: the booking's lifecycle.
 
+`closures add|list|lift`: close a period, list those ahead, lift one.
+
 Times are Danish local time in and out. The command line acts for every municipality.
 """
 
@@ -130,6 +132,20 @@ def closures_list() -> None:
                 closure.reason,
             )
     console.print(table)
+
+
+@closures_app.command("lift")
+def closures_lift(closure_id: Annotated[int, typer.Argument(help="The closure's id.")]) -> None:
+    """Lift a closed period: its time is bookable again and the waitlist is offered it."""
+    with work() as (session, runtime):
+        lifted = absences.lift_closure(
+            session=session, scope=EVERYTHING, closure_id=closure_id, now=runtime.clock.now()
+        )
+    console.print(
+        f"Closure {closure_id} lifted: {lifted.reopened} slots are bookable again, and the "
+        "waitlist is offered them. Bookings it cancelled are not restored: those citizens "
+        "were offered new times when it was closed."
+    )
 
 
 @locations_app.command("remove")

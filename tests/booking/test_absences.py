@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from booking import absences, availability
+from booking import absences, availability, closures
 from booking.access import EVERYTHING, Scope
 from booking.bookings import SlotTakenError
 from booking.bookings import book as book_slot
@@ -145,6 +145,80 @@ class TestClosePeriod:
             close_wednesday(
                 session, world, staff_member_id=world.staff.id, location_id=world.location.id
             )
+
+
+class TestOverlappingSlots:
+    """A slot the period cuts into is closed, not only one that starts inside it."""
+
+    def wednesday_at(self, session: Session, hour: int, minute: int) -> Slot:
+        starts = datetime.combine(WEDNESDAY.date(), time(hour, minute), COPENHAGEN)
+        return session.scalars(select(Slot).where(col(Slot.starts_at) == starts)).one()
+
+    def close_from(self, session: Session, world: World, hour: int, minute: int) -> None:
+        absences.close_period(
+            session=session,
+            dialogue=DIALOGUE,
+            scope=EVERYTHING,
+            staff_member_id=world.staff.id,
+            location_id=None,
+            starts_at=datetime.combine(WEDNESDAY.date(), time(hour, minute), COPENHAGEN),
+            ends_at=WEDNESDAY + timedelta(days=1),
+            reason="læge",
+            now=NOW,
+        )
+
+    def test_a_slot_under_way_when_the_period_starts_is_closed(self, session: Session) -> None:
+        world = make_world(session)  # Wednesday 09.00, 09.45, 10.30, 11.15, 45 minutes each
+        booking = book(session, world, "+4520000001")  # 09.00-09.45
+        cut = self.wednesday_at(session, 9, 45)  # 09.45-10.30, cut by a closure from 10.00
+        before = last_id(session)
+        self.close_from(session, world, 10, 0)
+        assert session.get_one(Booking, booking.id).status == BookingStatus.BOOKED  # ends 09.45
+        assert closures.slot_is_closed(session=session, slot_id=cut.id or 0)
+        assert not closures.slot_is_closed(session=session, slot_id=booking.slot_id)
+        assert world.municipality.id is not None
+        free = free_slots(
+            session=session, municipality_id=world.municipality.id, after=NOW, limit=99
+        )
+        wednesday = [f.slot.id for f in free if on_wednesday(session, f.slot.id or 0)]
+        assert wednesday == []  # 09.00 is booked; 09.45 is cut, 10.30 and 11.15 inside
+        assert [m.kind for m in queued_since(session, before) if m.contact_id] == []
+
+    def test_a_booking_the_period_cuts_into_is_cancelled(self, session: Session) -> None:
+        world = make_world(session)
+        booking = book(session, world, "+4520000001")  # 09.00-09.45
+        closed = absences.close_period(
+            session=session,
+            dialogue=DIALOGUE,
+            scope=EVERYTHING,
+            staff_member_id=world.staff.id,
+            location_id=None,
+            starts_at=datetime.combine(WEDNESDAY.date(), time(9, 30), COPENHAGEN),
+            ends_at=WEDNESDAY + timedelta(days=1),
+            reason="",
+            now=NOW,
+        )
+        assert [v.booking.id for v in closed.cancelled] == [booking.id]
+        assert session.get_one(Booking, booking.id).status == BookingStatus.CANCELLED
+        with pytest.raises(SlotTakenError):
+            book_slot(
+                session=session,
+                slot_id=booking.slot_id,
+                contact_id=booking.contact_id,
+                conversation_id=booking.conversation_id,
+                replacing=None,
+                now=NOW,
+                window=WINDOW,
+            )
+
+    def test_a_slot_that_ends_as_the_period_starts_stays_open(self, session: Session) -> None:
+        world = make_world(session)
+        self.close_from(session, world, 9, 45)
+        before = self.wednesday_at(session, 9, 0)  # 09.00-09.45
+        assert not closures.slot_is_closed(session=session, slot_id=before.id or 0)
+        assert closures.slot_is_closed(
+            session=session, slot_id=self.wednesday_at(session, 9, 45).id or 0
+        )
 
 
 class TestRemoveLocation:

@@ -11,7 +11,7 @@ from booking.bookings import book
 from conversation.service import start
 from core.calendar import COPENHAGEN
 from store.db import unit_of_work
-from store.models import AuditEvent, Booking, CalendarFeed, Location, Slot
+from store.models import AuditEvent, Booking, CalendarFeed, Closure, Location, Slot
 from tests.booking.test_cli_booking import cli_database, held_yesterday, run
 from tests.factories import DIALOGUE, WINDOW, add_contact, make_world
 
@@ -90,6 +90,20 @@ class TestClosures:
         assert "either" in run(
             "closures", "add", "--from", f"{day} 00:00", "--to", f"{day} 12:00", code=1
         )
+
+    def test_a_closure_lifted(self, cli_database: str, engine: Engine) -> None:
+        booking_id, starts = booked_ahead(engine)
+        day = starts.astimezone(COPENHAGEN).date()
+        window = ("--from", f"{day} 00:00", "--to", f"{day + timedelta(days=1)} 00:00")
+        run("closures", "add", "--staff", "Mette", *window)
+        with Session(engine) as session:
+            closure = session.scalars(select(Closure)).one()
+        out = run("closures", "lift", str(closure.id))
+        assert f"Closure {closure.id} lifted" in out and "not restored" in out
+        with Session(engine) as session:
+            assert session.scalars(select(Closure)).all() == []
+            assert session.get_one(Booking, booking_id).status == "cancelled"
+        assert "no closure" in run("closures", "lift", str(closure.id), code=1)
 
     def test_a_location_removed(self, cli_database: str, engine: Engine) -> None:
         booking_id, _ = booked_ahead(engine)

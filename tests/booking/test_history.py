@@ -210,6 +210,56 @@ class TestCorrection:
             corrected(session, first, when)
 
 
+class TestCorrectionFollowsTheWholeChain:
+    """No-show → rebooked → moved by FLYT → the newest booking: the chain is followed to its end."""
+
+    def chain(self, session: Session) -> tuple[Booking, Booking, Booking, datetime]:
+        world = make_world(session, slot_days=20)
+        first = book(session, world, "+4520000001")
+        when = held_at(session, first)
+        recorded(session, first, when, attended=False)
+        say(session, "+4520000001", "ja", now=when)
+        say(session, "+4520000001", "1", now=when)
+        contact = session.get_one(Contact, first.contact_id)
+        rebooked = active_booking(session, contact)
+        say(session, "+4520000001", "flyt", now=when)
+        say(session, "+4520000001", "2", now=when)
+        newest = active_booking(session, contact)
+        assert rebooked.status == BookingStatus.MOVED
+        assert (rebooked.previous_booking_id, newest.previous_booking_id) == (first.id, rebooked.id)
+        return first, rebooked, newest, when
+
+    def test_refused_while_the_newest_booking_holds_a_time(self, session: Session) -> None:
+        first, _, newest, when = self.chain(session)
+        with pytest.raises(AppError, match=f"booking {newest.id} still holds a time"):
+            corrected(session, first, when)
+        assert session.get_one(Booking, first.id).status == BookingStatus.NO_SHOW
+        conversation = session.get_one(Conversation, first.conversation_id)
+        assert conversation.status == "open"  # the case was not closed under the booking
+        assert session.scalars(
+            select(Reminder).where(
+                col(Reminder.booking_id) == newest.id, col(Reminder.status) == DueStatus.SCHEDULED
+            )
+        ).all()
+
+    def test_refused_when_a_later_booking_was_attended(self, session: Session) -> None:
+        first, _, newest, _ = self.chain(session)
+        recorded(session, newest, held_at(session, newest))
+        with pytest.raises(AppError, match=f"attended booking {newest.id}"):
+            corrected(session, first, held_at(session, newest))
+        timing = compute_timing(session=session, report_filter=ReportFilter())
+        assert (timing.attended, timing.no_show) == (1, 1)  # never two attended
+
+    def test_allowed_once_the_later_bookings_hold_nothing(self, session: Session) -> None:
+        first, _, newest, when = self.chain(session)
+        say(session, "+4520000001", "aflys", now=when)
+        assert session.get_one(Booking, newest.id).status == BookingStatus.CANCELLED
+        record = corrected(session, first, when)
+        assert record is not None and session.get_one(Booking, first.id).status == "attended"
+        conversation = session.get_one(Conversation, first.conversation_id)
+        assert conversation.close_reason == "cancelled"  # the case's own ending stays
+
+
 class TestReminderAtSendTime:
     def test_no_reminder_for_a_slot_no_longer_the_citizens(self, session: Session) -> None:
         world = make_world(session)

@@ -84,6 +84,31 @@ class TestClosures:
         backwards = {**period, "ends_at": "2026-11-24T00:00:00"}
         assert "end after" in error(api.call("POST", "/closures", "roskilde", json=backwards), 422)
 
+    def test_lifting_a_closure(self, api: Api) -> None:
+        period = {
+            "staff_member_id": api.world.staff.id,
+            "starts_at": "2026-11-25T00:00:00",
+            "ends_at": "2026-11-26T00:00:00",
+        }
+        closed = api.call("POST", "/closures", "staff", json=period).json()
+        closure = closed["closure"]["id"]
+        error(api.call("DELETE", f"/closures/{closure}", "colleague"), 403)
+        error(api.call("DELETE", f"/closures/{closure}", "lejre"), 404)
+        error(api.call("DELETE", f"/closures/{closure}", "evaluator"), 403)
+        lifted = api.call("DELETE", f"/closures/{closure}", "staff")
+        assert lifted.status_code == 200, lifted.text
+        body = lifted.json()
+        assert body["closure"]["id"] == closure and body["reopened_slots"] > 0
+        assert "not restored" in body["note"]
+        assert api.call("GET", "/closures", "roskilde").json() == []
+        free = api.call("GET", "/slots?free=true&from=2026-11-25&to=2026-11-25", "roskilde")
+        assert len(free.json()) == body["reopened_slots"]
+        with Session(api.engine) as session:
+            statuses = {b.status for b in session.scalars(select(Booking))}
+            assert statuses == {"cancelled"}  # the cancelled bookings stay cancelled
+        error(api.call("DELETE", f"/closures/{closure}", "staff"), 404)
+        error(api.call("DELETE", "/closures/99999999999", "staff"), 422)
+
     def test_removing_a_location(self, api: Api) -> None:
         location = api.world.location.id
         error(api.call("DELETE", f"/locations/{location}", "staff"), 403)

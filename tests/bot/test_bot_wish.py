@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import step
 from bot.fit import matches, merge, relaxed
 from bot.reading import read_at_step
+from bot.sms import fits
 from bot.types import (
     BookSlot,
     Context,
     ConversationState,
+    JoinWaitlist,
+    Language,
     ReopenConversation,
     SlotOffer,
     SlotWish,
@@ -23,6 +28,8 @@ from bot.types import (
 from bot.wish import parse_wish
 from core.calendar import COPENHAGEN, local
 from tests.bot.bot_engine_support import NOW, OFFERED, K, make_ctx, say
+from tests.bot.test_bot_sms import NOW as SMS_NOW
+from tests.bot.test_bot_sms import worst_context
 
 TODAY = date(2025, 11, 25)  # NOW's Danish date, a Tuesday
 SETTINGS = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -169,19 +176,74 @@ class TestOfferFollowsTheWish:
         transition = say(OFFER, "helst i Vejle", CTX)
         assert transition.state.offered_slot_ids == (303,)
 
+    def test_a_kind_of_place_is_matched_against_the_locations_kind(self) -> None:
+        workplace = replace(
+            slot(401, 11, 13, "Plejecenter Møllehaven"), kind="workplace", address="Møllevej 1"
+        )
+        centre = replace(slot(402, 11, 14), kind="health_centre")
+        ctx = make_ctx(free_slots=(*MORNINGS, workplace, centre))
+        for text in ("på arbejdspladsen", "helst på mit arbejde", "at work please"):
+            assert say(OFFER, text, ctx).state.offered_slot_ids == (401,), text
+        centres = say(OFFER.with_(wish=SlotWish(after="12:00")), "på sundhedscentret", ctx)
+        assert centres.state.offered_slot_ids == (402,)  # the afternoon, not the workplace
+        unnamed = replace(workplace, kind="")  # its name and address say nothing of work
+        assert not matches(SlotWish(places=("arbejdspladsen",)), unnamed)
+        assert matches(SlotWish(places=("arbejdspladsen",)), workplace)
+
     def test_nothing_fits_says_so_and_offers_the_nearest_others(self) -> None:
         transition = say(OFFER, "kan I om aftenen?", CTX)
         text = transition.outbound[0].text
         assert text.startswith("Ingen ledige tider passer desværre til dit ønske.")
         assert transition.state.offered_slot_ids == (201, 202, 203)
-        assert transition.state.wish is None
         assert not any(isinstance(e, BookSlot) for e in transition.effects)
+        # The citizen's own wish is kept: the waitlist, offered beside, waits for it.
+        assert transition.state.wish == SlotWish(after="17:00")
+        assert "VENTELISTE" in text
 
     def test_nothing_fits_keeps_not_tuesday(self) -> None:
         state = OFFER.with_(wish=SlotWish(not_weekdays=(1,)))
         transition = say(state, "om aftenen", CTX)
-        assert transition.state.wish == SlotWish(not_weekdays=(1,))
+        assert transition.state.wish == SlotWish(not_weekdays=(1,), after="17:00")
         assert 202 not in transition.state.offered_slot_ids  # 2 December is a Tuesday
+        more = say(transition.state, "flere", CTX)  # the next page of the others
+        assert more.state.offered_slot_ids == (205, 208, 301)  # 9 December is a Tuesday
+        assert more.outbound[0].text.startswith("Ingen ledige tider passer")
+
+    def test_waitlist_at_an_offer_of_others_joins_it_with_the_wish(self) -> None:
+        others = say(OFFER, "om aftenen", CTX).state
+        joined = say(others, "VENTELISTE", CTX)
+        assert joined.state.step is Step.WAITLIST and joined.state.offered_slot_ids == ()
+        assert JoinWaitlist(wish=SlotWish(after="17:00")) in joined.effects
+        assert "passer til dit ønske" in joined.outbound[0].text
+        for text in ("ja tak, sæt mig på ventelisten", "the waiting list please"):
+            assert JoinWaitlist(wish=others.wish) in say(others, text, CTX).effects, text
+        for text in ("nej, ikke venteliste", "1"):
+            assert not any(isinstance(e, JoinWaitlist) for e in say(others, text, CTX).effects)
+
+    @pytest.mark.parametrize("lang", ["da", "en"])
+    @pytest.mark.parametrize("places", [1, 3])
+    def test_others_with_the_waitlist_fit_two_sms(self, lang: Language, places: int) -> None:
+        ctx = worst_context(places)
+        state = OFFER.with_(lang=lang, offered_slot_ids=(100, 101, 102))
+        for text in ("kl 21", "flere"):  # the first page of others, then the last
+            transition = step(state, Text(text), SMS_NOW, ctx)
+            (message,) = transition.outbound
+            assert fits(message.text), (text, message.text)
+            assert ("VENTELISTE" if lang == "da" else "WAITLIST") in message.text
+            state = transition.state
+
+    def test_waitlist_is_not_joined_while_times_that_fit_are_free(self) -> None:
+        wished = say(OFFER, "om eftermiddagen", CTX).state
+        answer = say(wished, "venteliste", CTX)
+        assert not any(isinstance(e, JoinWaitlist) for e in answer.effects)
+
+    def test_moving_a_booking_offers_no_waitlist(self) -> None:
+        booked = ConversationState(step=Step.BOOKED)
+        moved = say(booked, "kan vi flytte til om aftenen?", CTX)
+        assert moved.state.rebooking and "VENTELISTE" not in moved.outbound[0].text
+        assert not any(
+            isinstance(e, JoinWaitlist) for e in say(moved.state, "venteliste", CTX).effects
+        )
 
     def test_a_number_with_its_weekday_books_when_they_agree(self) -> None:
         booked = say(OFFER, "2 (tirsdag)", CTX)

@@ -146,6 +146,15 @@ EXAMPLES: dict[tuple[str, str], Callable[[Ids], Example]] = {
         },
     ),
     ("GET", "/closures"): lambda i: Example("/closures"),
+    ("DELETE", "/closures/{closure_id}"): lambda i: Example(
+        "/closures/1",
+        first=(("POST", "/closures"),),
+        first_json={
+            "staff_member_id": i.staff,
+            "starts_at": "2026-11-25T00:00:00",
+            "ends_at": "2026-11-26T00:00:00",
+        },
+    ),
     ("DELETE", "/locations/{location_id}"): lambda i: Example(f"/locations/{i.location}"),
     ("POST", "/staff/{staff_member_id}/calendar-feeds"): lambda i: Example(
         f"/staff/{i.staff}/calendar-feeds"

@@ -173,6 +173,16 @@ class TestDemoInbox:
             assert f"{max(hours):.1f}" == stated[longest]
 
 
+class TestDemoRefill:
+    def test_the_refill_line_reports_freed_times_booked_again(self, demo_run: DemoResult) -> None:
+        """What `recruitbot demo` prints: "Freed times …: F, booked again: R; J citizens took a
+        place on the waitlist, W of them got a freed time." (booking.waitlist.refill)."""
+        refill = demo_run.refill
+        assert set(refill) == {"freed", "refilled", "from_waitlist", "joined"}
+        assert 0 < refill["refilled"] <= refill["freed"], refill
+        assert 0 <= refill["from_waitlist"] <= refill["joined"], refill
+
+
 class TestDemoExperiment:
     def test_two_invitations_compared_with_the_difference_and_its_interval(
         self, demo_run: DemoResult

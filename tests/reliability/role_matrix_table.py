@@ -42,6 +42,7 @@ class Place:
     conversation: int  # the booked citizen's
     item: int  # an open inbox item of `staff` about the booking
     feed: int  # a calendar feed of `staff`
+    closure: int  # a closed period of `location`, far ahead
 
 
 Request = tuple[str, str, dict[str, Any]]
@@ -246,6 +247,11 @@ MATRIX: dict[str, tuple[Build, dict[str, tuple[Expect, Expect]]]] = {
     "GET /api/v1/closures": (
         lambda p: ("GET", "/closures", {}),
         _row({"coordinator": (OK, HIDDEN), "staff": (OK, HIDDEN)}),
+    ),
+    "DELETE /api/v1/closures/{closure_id}": (
+        lambda p: ("DELETE", f"/closures/{p.closure}", {}),
+        # A staff key lifts only its own staff member's closures, not a location's.
+        _row({"coordinator": (OK, NOT_FOUND), "staff": (FORBIDDEN, NOT_FOUND)}),
     ),
     "POST /api/v1/closures": (
         lambda p: (

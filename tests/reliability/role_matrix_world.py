@@ -134,6 +134,7 @@ def _place(session: Session, world: World, phone: str) -> Place:
         conversation=booking.conversation_id,
         item=item.id or 0,
         feed=feed.id or 0,
+        closure=closure.id or 0,
     )
 
 

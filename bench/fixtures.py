@@ -10,13 +10,13 @@ from sqlalchemy import Engine, Table
 from sqlmodel import Session, SQLModel
 
 from bot.types import ConversationState
-from core.calendar import COPENHAGEN
+from core.calendar import COPENHAGEN, local
 from store.models import Campaign
 from tests.factories import World, make_world
 
 # A Monday at 10:00 in Copenhagen: inside every window, so scheduled work is due and sendable.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=COPENHAGEN).astimezone(UTC)
-TODAY = NOW.astimezone(COPENHAGEN).date()
+TODAY = local(NOW).date()
 INVITED = ConversationState().to_json()  # the state after an invitation went out
 REMINDER_TEXT = (
     "Hej! Vi har sendt dig en invitation til et gratis sundhedstjek hos Roskilde Kommune. "

@@ -61,11 +61,11 @@ def parse_weekday(text: str) -> int:
     return day
 
 
-def local(moment: datetime, window: SendWindow) -> datetime:
+def read_local(moment: datetime, window: SendWindow) -> datetime:
     """Read a time as Danish local time: a naive one is local already, an aware one converted."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=window.tz)
-    return moment.astimezone(window.tz)
+    return window.local(moment)
 
 
 def add_slot(
@@ -81,7 +81,7 @@ def add_slot(
 ) -> Slot:
     """Open one slot on a working day in the future."""
     location, staff = _place(session, scope, location_id, staff_member_id)
-    start = local(starts_at, window)
+    start = read_local(starts_at, window)
     _check_minutes(minutes)
     if not window.is_working_day(start.date()):
         raise InvalidInputError(f"{start:%Y-%m-%d} is not a working day (weekend or holiday)")
@@ -182,7 +182,7 @@ def _check_minutes(minutes: int) -> None:
 
 
 def _today(now: datetime, window: SendWindow) -> date:
-    return now.astimezone(window.tz).date()
+    return window.local(now).date()
 
 
 def _weekdays(first: date, last: date, weekday: int) -> list[date]:
@@ -225,10 +225,10 @@ def _clashes(
     for old in repository.staff_slots_between(
         session=session, staff_member_id=staff_member_id, after=first, before=last
     ):
-        existing[old.starts_at.astimezone(window.tz).date()].append(old)
+        existing[window.local(old.starts_at).date()].append(old)
     clashes: list[datetime] = []
     for new in slots:
-        start = new.starts_at.astimezone(window.tz)
+        start = window.local(new.starts_at)
         if any(
             old.starts_at < _end(new) and new.starts_at < _end(old)
             for old in existing[start.date()]

@@ -82,7 +82,7 @@ def schedule_reminder(
 ) -> Reminder | None:
     """Schedule the reminder for the working day before; skip it when that is already past."""
     slot = session.get_one(Slot, booking.slot_id)
-    slot_day = slot.starts_at.astimezone(window.tz).date()
+    slot_day = window.local(slot.starts_at).date()
     due = reminder_due(slot_day=slot_day, window=window)
     if due <= now + timedelta(hours=1):
         return None  # the confirmation just went out; a reminder minutes later would pester
@@ -139,7 +139,7 @@ def describe_for_staff(
     *, contact: Contact, slot: Slot, location: Location, window: SendWindow
 ) -> str:
     """Describe a booking for staff: who, when, where."""
-    local = slot.starts_at.astimezone(window.tz)
+    local = window.local(slot.starts_at)
     return (
         f"{local:%d.%m.%Y kl. %H.%M}, {location.name}. "
         f"Borger: {contact.name or 'ukendt navn'}, {contact.phone} (ref. {contact.public_id})"

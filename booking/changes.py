@@ -114,7 +114,7 @@ def move_by_staff(
         event=Event(EventKind.BOOKING_MOVED_BY_STAFF),
         now=now,
     )
-    before = old.slot.starts_at.astimezone(dialogue.window.tz)
+    before = dialogue.window.local(old.slot.starts_at)
     label = f"Booking flyttet af kommunen (før {before:%d.%m.%Y kl. %H.%M}, {old.location.name})"
     for staff in {old.staff.id: old.staff, moved.staff.id: moved.staff}.values():
         _tell_staff(

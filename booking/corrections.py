@@ -70,17 +70,17 @@ def correct_outcome(
         raise OutcomeError(
             f"an outcome can be corrected for {CORRECTION_PERIOD.days} days after the "
             f"conversation; booking {booking_id} was on "
-            f"{slot.starts_at.astimezone(window.tz):%d.%m.%Y}"
+            f"{window.local(slot.starts_at):%d.%m.%Y}"
         )
     why = checked_reason(reason)
     location = session.get_one(Location, slot.location_id)
-    check_date = slot.starts_at.astimezone(window.tz).date()
+    check_date = window.local(slot.starts_at).date()
     outcome = validated(
         session=session,
         outcome=outcome,
         municipality_id=location.municipality_id,
         check_date=check_date,
-        today=now.astimezone(window.tz).date(),
+        today=window.local(now).date(),
     )
     before = BookingStatus(booking.status)
     if outcome.attended:
@@ -198,7 +198,7 @@ def _follow_up(
     """Move, add or withdraw the follow-up to match; return the outcome with its actual day."""
     if follow_up is not None and follow_up.status == DueStatus.DONE:
         # It has gone out: the record keeps the day it went, whatever is corrected.
-        sent = follow_up.due_at.astimezone(window.tz).date()
+        sent = window.local(follow_up.due_at).date()
         return replace(outcome, follow_up_date=sent if outcome.further_course else None)
     if not outcome.further_course:
         if follow_up is not None:
@@ -216,7 +216,7 @@ def _follow_up(
         follow_up.due_at = due_at
         follow_up.status = DueStatus.SCHEDULED
         follow_up.done_at = None
-    return replace(outcome, follow_up_date=due_at.astimezone(window.tz).date())
+    return replace(outcome, follow_up_date=window.local(due_at).date())
 
 
 def _withdraw(*, session: Session, follow_up: FollowUp, now: datetime) -> None:

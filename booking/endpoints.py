@@ -35,9 +35,8 @@ from booking.schemas import (
     StaffKeyPublic,
     StaffMemberCreate,
     StaffMemberPublic,
-    local,
 )
-from core.calendar import COPENHAGEN
+from core.calendar import COPENHAGEN, local
 from store.audit import record_reads
 from store.models import MonitoringRecord
 from store.types import BookingStatus

@@ -116,7 +116,7 @@ def _schedule(
     after: datetime,
     window: SendWindow,
 ) -> None:
-    day = after.astimezone(window.tz).date()
+    day = window.local(after).date()
     due_at = window.next_open(datetime.combine(day, NUDGE_AT, window.tz))
     session.add(
         Reminder(kind=kind, conversation_id=conversation_id, booking_id=booking_id, due_at=due_at)

@@ -16,7 +16,7 @@ from api.routing import secured_router
 from api.schemas import DB_INT_MAX, error_responses
 from booking import absences, calendar_feed, corrections, follow_ups, outcomes, repository
 from booking.access import Scope, audit
-from booking.availability import local as local_input
+from booking.availability import read_local as local_input
 from booking.closures import closures_of
 from booking.endpoints import CoordinatorScope, StaffScope
 from booking.lifecycle_schemas import (
@@ -28,7 +28,8 @@ from booking.lifecycle_schemas import (
     OutcomeCorrection,
 )
 from booking.repository import BookingView
-from booking.schemas import BookingPublic, OutcomePublic, local
+from booking.schemas import BookingPublic, OutcomePublic
+from core.calendar import local
 from core.errors import NotFoundError
 from store.audit import record_reads
 

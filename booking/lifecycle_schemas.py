@@ -7,7 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.schemas import SAFE_TEXT_PATTERN, DbId, InputModel
-from booking.schemas import BookingPublic, Moment, OutcomeCreate, local
+from booking.schemas import BookingPublic, Moment, OutcomeCreate
+from core.calendar import local
 from store.models import CalendarFeed, Closure
 
 

@@ -101,13 +101,13 @@ def record_outcome(
     if slot.starts_at > now:
         raise OutcomeError(f"booking {booking_id} has not taken place yet")
     location = session.get_one(Location, slot.location_id)
-    check_date = slot.starts_at.astimezone(dialogue.window.tz).date()
+    check_date = dialogue.window.local(slot.starts_at).date()
     outcome = validated(
         session=session,
         outcome=outcome,
         municipality_id=location.municipality_id,
         check_date=check_date,
-        today=now.astimezone(dialogue.window.tz).date(),
+        today=dialogue.window.local(now).date(),
     )
     conversation = session.get_one(Conversation, booking.conversation_id)
     inbox.close_awaiting_outcome(session=session, booking_id=booking_id, by=actor, now=now)
@@ -157,7 +157,7 @@ def _attended(
     )
     if due_at is not None:
         # The monitoring record keeps the day the follow-up actually goes.
-        outcome = replace(outcome, follow_up_date=due_at.astimezone(dialogue.window.tz).date())
+        outcome = replace(outcome, follow_up_date=dialogue.window.local(due_at).date())
     record = add_monitoring_record(
         session=session,
         booking=booking,
@@ -261,7 +261,7 @@ def follow_up_due(
     latest = one_month_after(check_date)
     day = wanted or min(check_date + DEFAULT_FOLLOW_UP_AFTER, latest)
     at = window.next_open(max(datetime.combine(day, FOLLOW_UP_AT, window.tz), now))
-    if at.astimezone(window.tz).date() <= latest:
+    if window.local(at).date() <= latest:
         return at
     last = latest if window.is_working_day(latest) else window.previous_working_day(latest)
     return window.next_open(max(datetime.combine(last, FOLLOW_UP_AT, window.tz), now))

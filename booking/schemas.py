@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from api.schemas import SAFE_TEXT_PATTERN, DbId, InputModel
 from booking.directory import LocationKind
 from booking.repository import BookingView, SlotView
-from core.calendar import local as to_local
+from core.calendar import local
 from store.models import Location, MunicipalOffer, StaffMember
 
 
@@ -36,11 +36,6 @@ MunicipalityRef = Annotated[
         description="Name or code; needed only with a key for all municipalities.",
     ),
 ]
-
-
-def local(moment: datetime) -> datetime:
-    """Show a stored UTC time in Danish local time."""
-    return to_local(moment)
 
 
 # ---------------------------------------------------------------- staff and locations

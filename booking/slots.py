@@ -167,7 +167,7 @@ def earliest_bookable(*, now: datetime, window: SendWindow) -> datetime:
 
     Staff need a day's notice, and the reminder the working day before must have a chance to go.
     """
-    local_today = now.astimezone(window.tz).date()
+    local_today = window.local(now).date()
     days = window.working_days(local_today + timedelta(days=1))
     next(days)  # tomorrow (or the next working day) stays free for the reminder
     next_day = next(days)

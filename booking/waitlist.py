@@ -155,7 +155,7 @@ def due_offers(*, session: Session, now: datetime, window: SendWindow) -> list[W
     place offered within OFFER_TURN keeps holding one, then the others in order of joining,
     each not offered yet today. A place no free time fits waits; a later one may be offered.
     """
-    today = datetime.combine(now.astimezone(window.tz).date(), time(0), window.tz)
+    today = datetime.combine(window.local(now).date(), time(0), window.tz)
     after = earliest_bookable(now=now, window=window)
     due: list[WaitlistEntry] = []
     for municipality_id in _municipalities(session=session):

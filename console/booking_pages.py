@@ -17,10 +17,9 @@ from booking import repository as bookings
 from booking.access import audit_bookings_shown
 from console import calendar, labels
 from console.auth import DbDep, StaffScopeDep, StaffUser
-from console.formatting import local
 from console.routing import console_router
 from console.templating import page
-from core.calendar import COPENHAGEN
+from core.calendar import COPENHAGEN, local
 from store.types import BookingStatus
 
 router = console_router()

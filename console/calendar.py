@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from booking.repository import SlotView
-from console.formatting import local
-from core.calendar import COPENHAGEN
+from core.calendar import COPENHAGEN, local
 
 WORKDAYS = 5
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from core.calendar import COPENHAGEN
+from core.calendar import COPENHAGEN, local
 from outreach.schemas import CampaignCreate, CampaignPublic, CampaignUpdate
 from outreach.templates import template_problems
 from store.municipalities import resolve_municipality
@@ -78,7 +78,7 @@ def of_campaign(campaign: CampaignPublic) -> CampaignForm:
     values |= {name: ["1"] for name in CHECKS if getattr(campaign, name)}
     values["booking_rate_percent"] = _percent_text(campaign.booking_rate_prior)
     if campaign.starts_at is not None:
-        values["starts_on"] = campaign.starts_at.astimezone(COPENHAGEN).date().isoformat()
+        values["starts_on"] = local(campaign.starts_at).date().isoformat()
     return CampaignForm(values=values)
 
 

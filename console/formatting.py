@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from core.calendar import COPENHAGEN
+from core.calendar import local
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (
@@ -44,11 +44,6 @@ def money(value: float) -> str:
     """Write an amount in Danish kroner."""
     whole, _, decimals = f"{value:,.2f}".partition(".")
     return f"{whole.replace(',', '.')},{decimals} kr."
-
-
-def local(moment: datetime) -> datetime:
-    """Return a stored UTC moment in Copenhagen time."""
-    return moment.astimezone(COPENHAGEN)
 
 
 def day(value: date | datetime | None) -> str:

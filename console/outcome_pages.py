@@ -21,10 +21,10 @@ from booking.outcomes import InvalidOutcomeError
 from booking.repository import BookingView
 from console import labels, outcome_form, repository
 from console.auth import DbDep, FormDep, StaffScopeDep, StaffUser
-from console.formatting import local
 from console.outcome_form import OutcomeForm
 from console.routing import NotConfirmedError, console_router, see_other
 from console.templating import PREFIX, page
+from core.calendar import local
 from core.errors import InvalidInputError
 from store.audit import record_reads
 from store.types import BookingStatus

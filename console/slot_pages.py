@@ -21,9 +21,9 @@ from api.deps import Services, ServicesDep
 from booking import availability, directory
 from booking.access import Scope
 from console.auth import DbDep, FormDep, StaffScopeDep, StaffUser
-from console.formatting import local
 from console.routing import console_router
 from console.templating import page
+from core.calendar import local
 from core.errors import AppError, InvalidInputError
 from store.models import Location, Slot, StaffMember
 

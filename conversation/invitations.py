@@ -69,7 +69,7 @@ def _send_one(
     if current is not None and current.status == ConversationStatus.OPEN:
         # Also while a person holds it: an invitation is withdrawn then, not held back.
         return "in_conversation"
-    send_date = now.astimezone(dialogue.window.tz).date()
+    send_date = dialogue.window.local(now).date()
     if campaign.ends_on is not None and send_date > campaign.ends_on:
         return "campaign_ended"  # released before its last day, held by a pause past it
     reason = still_eligible(contact=contact, campaign=campaign, send_date=send_date)

@@ -110,7 +110,7 @@ def plan(
     campaign_id: int | None = None,
 ) -> list[Planned]:
     """Return what will be sent from `now` to the end of the `days`-th day, in time order."""
-    last_day = now.astimezone(window.tz).date() + timedelta(days=days)
+    last_day = window.local(now).date() + timedelta(days=days)
     until = datetime.combine(last_day + timedelta(days=1), time(0), window.tz)
     windows = _Windows(session=session, base=window)
     planned: list[Planned] = []
@@ -148,7 +148,7 @@ def in_order(planned: list[Planned]) -> list[Planned]:
 
 
 def _day(at: datetime | None, window: SendWindow) -> date | None:
-    return at.astimezone(window.tz).date() if at else None
+    return window.local(at).date() if at else None
 
 
 def next_send(planned: list[Planned]) -> Planned | None:
@@ -193,7 +193,7 @@ def _why_later(window: SendWindow, start: datetime, goes: datetime) -> Hold | No
     """Say why a message due at `start` goes only at `goes`; None if it goes at once."""
     if goes <= start:
         return None
-    local = start.astimezone(window.tz)
+    local = window.local(start)
     day = local.date()
     if isinstance(window, CampaignWindow) and window.is_blacked_out(day):
         return Hold(BLACKOUT)
@@ -251,10 +251,10 @@ def _campaign_waves(
     assert campaign.id is not None
     start = max(now, campaign.starts_at or now)
     first = own.next_open(start)
-    day = first.astimezone(own.tz).date()
+    day = own.local(first).date()
     held = _why_later(own, start, first)
     if start > now:
-        held = Hold(STARTS, day=start.astimezone(own.tz).date())
+        held = Hold(STARTS, day=own.local(start).date())
     waves = repository.waves(session=session, campaign_id=campaign.id)
     today = next((wave for wave in waves if wave.day == day), None)
     if today is not None:  # today's wave is out: the rest waits for the next working day

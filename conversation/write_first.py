@@ -165,7 +165,7 @@ def take_in(
         session=session,
         campaigns=campaigns,
         contact_id=contact.id,
-        send_date=now.astimezone(dialogue.window.tz).date(),
+        send_date=dialogue.window.local(now).date(),
         now=now,
     )
     if campaign is None:

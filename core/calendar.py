@@ -41,6 +41,10 @@ class SendWindow:
     tz: ZoneInfo = field(default=COPENHAGEN)
     working_days_only: bool = True  # False only for trying a flow by hand (`recruitbot chat`)
 
+    def local(self, moment: datetime) -> datetime:
+        """Return a moment in the window's time zone (Danish time): the one conversion."""
+        return local(moment) if self.tz is COPENHAGEN else moment.astimezone(self.tz)
+
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
         return holidays.country_holidays("DK", categories=("public", "optional"))
@@ -53,7 +57,7 @@ class SendWindow:
 
     def is_open(self, at: datetime) -> bool:
         """Tell whether a scheduled message may go out at `at`."""
-        local = at.astimezone(self.tz)
+        local = self.local(at)
         return self.is_working_day(local.date()) and self.start_hour <= local.hour < self.end_hour
 
     def opens_at(self, day: date) -> datetime:
@@ -71,7 +75,7 @@ class SendWindow:
         Usually today's closing; a window open until midnight that opens again at midnight
         (hours 0-24) runs on through the following working days.
         """
-        day = at.astimezone(self.tz).date()
+        day = self.local(at).date()
         closes = self.closes_at(day)
         for _ in range(MAX_OPEN_DAYS):
             if (self.start_hour, self.end_hour) != (0, 24):
@@ -86,7 +90,7 @@ class SendWindow:
         """Return `at` if the window is open then, else the next opening."""
         if self.is_open(at):
             return at.astimezone(UTC)
-        local = at.astimezone(self.tz)
+        local = self.local(at)
         day = local.date()
         if local.hour >= self.start_hour:
             day += timedelta(days=1)

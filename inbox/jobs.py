@@ -95,7 +95,7 @@ def list_awaiting_outcomes(
     *, session: Session, window: SendWindow, now: datetime, limit: int
 ) -> int:
     """Open an item, with one reminder to the staff member, per booking held before today."""
-    today = now.astimezone(window.tz).date()
+    today = window.local(now).date()
     rows = repository.awaiting_outcome(
         session=session, ended_before=datetime.combine(today, time(0), window.tz), limit=limit
     )
@@ -110,7 +110,7 @@ def _remind(
     staff = session.get_one(StaffMember, slot.staff_member_id)
     location = session.get_one(Location, slot.location_id)
     conversation = session.get_one(Conversation, booking.conversation_id)
-    held = slot.starts_at.astimezone(window.tz)
+    held = window.local(slot.starts_at)
     text = f"{AWAITING_TEXT}: {held:%d.%m.%Y kl. %H.%M}, {location.name}"
     item = inbox.notify(
         session=session,

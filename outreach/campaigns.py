@@ -204,7 +204,7 @@ def resume(*, session: Session, campaign: Campaign, now: datetime, window: SendW
     ).all()
     if overdue:
         opens = own.next_open(now)
-        closes = own.closes_at(opens.astimezone(own.tz).date())
+        closes = own.closes_at(own.local(opens).date())
         times = spread(start=opens, end=closes, count=len(overdue))
         session.execute(
             update(Invitation),

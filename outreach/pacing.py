@@ -140,7 +140,7 @@ def free_slots(
 
     `booked_from` counts only the slots someone booking at that later time could still take.
     """
-    until = horizon_end(today=now.astimezone(window.tz).date(), window=window, days=days)
+    until = horizon_end(today=window.local(now).date(), window=window, days=days)
     return repository.free_slot_count(
         session=session,
         municipality_id=municipality_id,
@@ -191,9 +191,7 @@ def release_waves(
     """Start campaigns whose start has come, then decide today's wave of each running one."""
     policy = policy or PacingPolicy()
     repository.start_due_campaigns(session=session, now=now)
-    undecided = repository.undecided_campaigns(
-        session=session, day=now.astimezone(window.tz).date()
-    )
+    undecided = repository.undecided_campaigns(session=session, day=window.local(now).date())
     return sum(
         release_wave(session=session, campaign=c, window=window, now=now, policy=policy)
         for c in undecided
@@ -220,7 +218,7 @@ def release_wave(
         return 0
     if not own.is_open(now):
         return 0
-    day = now.astimezone(own.tz).date()
+    day = own.local(now).date()
     if campaign.ends_on is not None and day > campaign.ends_on:
         _skip_after_end(session=session, campaign=campaign, now=now)
     pending = repository.invitations_in(

@@ -108,7 +108,7 @@ def change_running(
             "variants can be compared; stop a variant instead"
         )
     if given.get("ends_on") is not None:
-        _check_end(campaign, given["ends_on"], today=now.astimezone(window.tz).date())
+        _check_end(campaign, given["ends_on"], today=window.local(now).date())
     problems = text_problems(campaign, change, telegram_bot=telegram_bot, lang=lang)
     if problems:
         raise CampaignTextRefusedError(f"template refused: {'; '.join(problems)}", problems)

@@ -96,39 +96,39 @@ def export_citizen(
     if municipality_id is not None:
         entries = _not_by_others(session, entries, municipality_id)
     return CitizenExport(
-        generated_at=_local(now),
+        generated_at=local(now),
         contact=_contact(contact, held.municipality),
         memberships=[
-            MembershipPart(partner=partner, since=_local(m.created_at))
+            MembershipPart(partner=partner, since=local(m.created_at))
             for m, partner in held.memberships
         ],
         opt_outs=[_opt_out(o) for o in held.opt_outs],
         channels=[
-            ChannelPart(channel=c.channel, address=c.address, linked_at=_local(c.created_at))
+            ChannelPart(channel=c.channel, address=c.address, linked_at=local(c.created_at))
             for c in held.channels
         ],
         invitations=[_invitation(i, campaign) for i, campaign in held.invitations],
         conversations=[_conversation(c, campaign) for c, campaign in held.conversations],
         messages=[_message(m) for m in held.messages],
         staff_notices=[
-            StaffNoticePart(time=_local(m.created_at), staff_member=staff, kind=m.kind, text=m.text)
+            StaffNoticePart(time=local(m.created_at), staff_member=staff, kind=m.kind, text=m.text)
             for m, staff in held.staff_notices
         ],
         inbox_items=[
             InboxItemPart(
-                time=_local(item.created_at),
+                time=local(item.created_at),
                 kind=item.kind,
                 status=item.status,
                 text=item.text,
-                handled_at=_local(item.handled_at) if item.handled_at else None,
+                handled_at=local(item.handled_at) if item.handled_at else None,
                 note=item.note,
             )
             for item in held.inbox_items
         ],
         waitlist=[
             WaitlistPart(
-                joined=_local(entry.created_at),
-                until=_local(entry.expires_at),
+                joined=local(entry.created_at),
+                until=local(entry.expires_at),
                 status=entry.status,
                 offers=entry.offers,
             )
@@ -139,10 +139,6 @@ def export_citizen(
         monitoring_records=[_monitoring(r) for r in held.monitoring_records],
         access_log=_access_log(session, entries),
     )
-
-
-def _local(moment: datetime) -> datetime:
-    return local(moment)
 
 
 def _maybe(moment: datetime | None) -> datetime | None:
@@ -169,14 +165,14 @@ def _contact(contact: Contact, municipality: str | None) -> ContactPart:
         language=contact.language,
         workplace=contact.workplace,
         cpr=cpr_held(contact),
-        created_at=_local(contact.created_at),
-        updated_at=_local(contact.updated_at),
+        created_at=local(contact.created_at),
+        updated_at=local(contact.updated_at),
     )
 
 
 def _opt_out(opt_out: OptOut) -> OptOutPart:
     return OptOutPart(
-        at=_local(opt_out.created_at),
+        at=local(opt_out.created_at),
         source=opt_out.source,
         channel=opt_out.channel,
         revoked_at=_maybe(opt_out.revoked_at),
@@ -197,7 +193,7 @@ def _invitation(invitation: Invitation, campaign: str) -> InvitationPart:
 def _follow_up(follow_up: FollowUp) -> FollowUpPart:
     return FollowUpPart(
         booking_id=follow_up.booking_id,
-        due_at=_local(follow_up.due_at),
+        due_at=local(follow_up.due_at),
         status=follow_up.status,
         done_at=_maybe(follow_up.done_at),
         answered_at=_maybe(follow_up.answered_at),
@@ -220,7 +216,7 @@ def _conversation(conversation: Conversation, campaign: str) -> ConversationPart
         screening=state.get("screening") or {},
         screened_out_reason=conversation.screened_out_reason,
         close_reason=conversation.close_reason,
-        created_at=_local(conversation.created_at),
+        created_at=local(conversation.created_at),
         replied_at=_maybe(conversation.replied_at),
         closed_at=_maybe(conversation.closed_at),
     )
@@ -229,7 +225,7 @@ def _conversation(conversation: Conversation, campaign: str) -> ConversationPart
 def _message(message: Message) -> MessagePart:
     sent = message.direction == Direction.OUT and message.sent_at is not None
     return MessagePart(
-        time=_local(message.sent_at if sent and message.sent_at else message.created_at),
+        time=local(message.sent_at if sent and message.sent_at else message.created_at),
         direction=message.direction,
         channel=message.channel,
         kind=message.kind,
@@ -244,11 +240,11 @@ def _booking(row: holdings.BookingRow) -> BookingPart:
     return BookingPart(
         id=row.booking.id,
         status=row.booking.status,
-        starts_at=_local(row.slot.starts_at),
+        starts_at=local(row.slot.starts_at),
         location=row.location.name,
         address=row.location.address,
         staff_member=row.staff.name,
-        created_at=_local(row.booking.created_at),
+        created_at=local(row.booking.created_at),
         ended_at=_maybe(row.booking.ended_at),
     )
 
@@ -304,7 +300,7 @@ def _access_log(session: Session, entries: Sequence[AuditEvent]) -> list[AccessE
     keys = repository.api_keys(session=session, key_ids=key_ids)
     return [
         AccessEntry(
-            at=_local(e.at),
+            at=local(e.at),
             actor=_actor(e.actor, keys),
             action=e.action,
             subject_type=e.subject_type,

@@ -293,7 +293,7 @@ class ChatSession:
     def _trial_contact(self, *, session: Session, campaign: Campaign) -> Contact:
         now = self.clock.now()
         middle = (campaign.age_min + campaign.age_max) // 2
-        today = now.astimezone(self.runtime.window.tz).date()
+        today = self.runtime.window.local(now).date()
         contact = Contact(
             public_id=self.runtime.pseudonymizer.contact_id(self.phone),
             name="Prøveborger",

@@ -78,7 +78,7 @@ class About:
 
 def callback_due(*, window: SendWindow, now: datetime) -> datetime:
     """Return the end of the second working day after today: a promised callback is due then."""
-    days = window.working_days(now.astimezone(window.tz).date() + timedelta(days=1))
+    days = window.working_days(window.local(now).date() + timedelta(days=1))
     next(days)
     return window.closes_at(next(days))
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from booking import availability, directory, follow_ups, offers, outcomes, repository
 from booking.access import EVERYTHING
 from booking.directory import LocationKind
-from core.calendar import COPENHAGEN
+from core.calendar import COPENHAGEN, local
 from core.errors import AppError
 from core.settings import get_settings
 from recruitbot.runtime import Runtime, build_runtime
@@ -51,7 +51,7 @@ def work() -> Iterator[tuple[Session, Runtime]]:
 
 
 def _when(moment: datetime, minutes: int) -> str:
-    start = moment.astimezone(COPENHAGEN)
+    start = local(moment)
     end = (moment + timedelta(minutes=minutes)).astimezone(COPENHAGEN)
     return f"{start:%a %d.%m.%Y %H:%M}–{end:%H:%M}"
 
@@ -212,7 +212,7 @@ def slots_recurring(
     first, last = slots[0].starts_at, slots[-1].starts_at
     console.print(
         f"{len(slots)} slots opened at {place.name} with {member.name}, "
-        f"{first.astimezone(COPENHAGEN):%d.%m.%Y} to {last.astimezone(COPENHAGEN):%d.%m.%Y}."
+        f"{local(first):%d.%m.%Y} to {local(last):%d.%m.%Y}."
     )
     for day in created.skipped_days:
         console.print(f"  skipped {day:%d.%m.%Y}: a holiday")
@@ -232,7 +232,7 @@ def slots_list(
     """List slots from today (or --from) on."""
     table = Table("id", "when", "location", "staff", "booking")
     with work() as (session, runtime):
-        first = from_day.date() if from_day else runtime.clock.now().astimezone(COPENHAGEN).date()
+        first = from_day.date() if from_day else local(runtime.clock.now()).date()
         views = repository.slot_views(
             session=session,
             scope=EVERYTHING,
@@ -367,6 +367,4 @@ def outcome(
         return
     console.print(f"Outcome recorded for booking {booking_id}.")
     if follow_up is not None:
-        console.print(
-            f"Follow-up message {follow_up.due_at.astimezone(COPENHAGEN):%d.%m.%Y %H:%M}."
-        )
+        console.print(f"Follow-up message {local(follow_up.due_at):%d.%m.%Y %H:%M}.")

@@ -16,9 +16,9 @@ from rich.table import Table
 from booking import absences, calendar_feed, corrections, directory
 from booking.absences import ClosedPeriod
 from booking.access import EVERYTHING
-from booking.availability import local
+from booking.availability import read_local
 from booking.closures import closures_of
-from core.calendar import COPENHAGEN
+from core.calendar import local
 from core.settings import get_settings
 from recruitbot.cli.booking import console, locations_app, outcome_of, work
 from store.audit import CLI_ACTOR
@@ -98,8 +98,8 @@ def closures_add(
             scope=EVERYTHING,
             staff_member_id=member.id if member else None,
             location_id=place.id if place else None,
-            starts_at=local(from_, runtime.window),
-            ends_at=local(to, runtime.window),
+            starts_at=read_local(from_, runtime.window),
+            ends_at=read_local(to, runtime.window),
             reason=reason,
             now=runtime.clock.now(),
         )
@@ -119,15 +119,11 @@ def closures_list() -> None:
                 if closure.staff_member_id
                 else session.get_one(Location, closure.location_id).name
             )
-            end = (
-                f"{closure.ends_at.astimezone(COPENHAGEN):%d.%m.%Y %H:%M}"
-                if closure.ends_at
-                else "–"
-            )
+            end = f"{local(closure.ends_at):%d.%m.%Y %H:%M}" if closure.ends_at else "–"
             table.add_row(
                 str(closure.id),
                 who,
-                f"{closure.starts_at.astimezone(COPENHAGEN):%d.%m.%Y %H:%M}",
+                f"{local(closure.starts_at):%d.%m.%Y %H:%M}",
                 end,
                 closure.reason,
             )
@@ -191,11 +187,11 @@ def calendar_list(staff: Annotated[str, typer.Argument(help="Staff member id or 
         for feed in calendar_feed.list_feeds(
             session=session, scope=EVERYTHING, staff_member_id=member.id
         ):
-            revoked = feed.revoked_at.astimezone(COPENHAGEN) if feed.revoked_at else None
+            revoked = local(feed.revoked_at) if feed.revoked_at else None
             table.add_row(
                 str(feed.id),
                 feed.prefix,
-                f"{feed.created_at.astimezone(COPENHAGEN):%d.%m.%Y %H:%M}",
+                f"{local(feed.created_at):%d.%m.%Y %H:%M}",
                 f"{revoked:%d.%m.%Y %H:%M}" if revoked else "",
             )
     console.print(table)
@@ -222,7 +218,7 @@ def _print_closed(closed: ClosedPeriod) -> None:
     for view in closed.cancelled:
         table.add_row(
             str(view.booking.id),
-            f"{view.slot.starts_at.astimezone(COPENHAGEN):%d.%m.%Y %H:%M}",
+            f"{local(view.slot.starts_at):%d.%m.%Y %H:%M}",
             view.location.name,
             view.contact.name or view.contact.public_id,
             view.contact.phone,

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from core.calendar import COPENHAGEN
+from core.calendar import local
 from core.phone import parse_phone
 from core.settings import get_settings
 from privacy import erasing, repository, service
@@ -141,7 +141,7 @@ def run(
         pseudonymizer=runtime.pseudonymizer,
         dry_run=dry_run,
     )
-    cutoff = report.cutoff.astimezone(COPENHAGEN).date().isoformat()
+    cutoff = local(report.cutoff).date().isoformat()
     verb = "Would erase" if dry_run else "Erased"
     console.print(
         f"{verb} {report.citizens} citizens with nothing since {cutoff} "

@@ -55,7 +55,7 @@ def print_plan(
     for name in ("day", "time", "what", "campaign", "count", "waits because"):
         table.add_column(name, justify="right" if name == "count" else "left")
     for p in planned:
-        at = p.at.astimezone(window.tz) if p.at else None
+        at = window.local(p.at) if p.at else None
         table.add_row(
             f"{at:%a %d %b}" if at else "—",
             f"{at:%H:%M}" if at else "—",
@@ -79,7 +79,7 @@ def explain_nothing_sent(*, planned: list[Planned], window: SendWindow, now: dat
 
 
 def _local(at: datetime, window: SendWindow) -> str:
-    return f"{at.astimezone(window.tz):%a %d %b %H:%M}"
+    return f"{window.local(at):%a %d %b %H:%M}"
 
 
 def _window(window: SendWindow) -> str:

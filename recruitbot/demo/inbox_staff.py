@@ -61,7 +61,7 @@ def due_round(now: datetime, *, window: SendWindow, last: datetime | None) -> bo
     """Tell whether the staff look at the inbox now (once per round of a working day)."""
     if not window.is_open(now):
         return False
-    local = now.astimezone(window.tz)
+    local = window.local(now)
     passed = [datetime.combine(local.date(), r, window.tz) for r in ROUNDS]
     started = [moment for moment in passed if moment <= local]
     return bool(started) and (last is None or last < started[-1])

@@ -99,7 +99,7 @@ def _show(
         header=view.header,
         offers=view.offers,
         conversation_day=view.conversation_day,
-        today=now.astimezone(dialogue.window.tz).date(),
+        today=dialogue.window.local(now).date(),
         console_url=setup.console_link(view.booking.id or 0),
     )
     answer = CANCELLED if draft.page == Page.CANCEL else ""
@@ -154,7 +154,7 @@ def _view(
     return BookingView(
         booking=booking,
         header=header,
-        conversation_day=slot.starts_at.astimezone(dialogue.window.tz).date(),
+        conversation_day=dialogue.window.local(slot.starts_at).date(),
         offers=tuple(setup.offers(session, location.municipality_id)),
         staff_id=staff.id or 0,
     )

@@ -1,0 +1,104 @@
+"""The reply courier: a few sender threads per process, woken by the webhooks that commit answers.
+
+An inbound message's answer is committed to the outbox with it; the webhook then only tells the
+courier the address. The courier's own threads claim and send what is queued to it (`Replies`:
+the same lease, window and opt-out gates as a tick), so waiting for a rate-limit slot never holds
+one of the threads that serve requests: a burst of replies waits here, while new inbound webhooks
+are still taken at once. What the courier has not sent when the process dies is still in the
+outbox, and the next tick sends it (asking the provider first), so each answer goes exactly once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+# Sender threads per process. They share the channel's rate limiter, so more of them do not send
+# faster than its MPS; a few keep the provider's round trip from being what paces the sends.
+REPLY_WORKERS = 4
+
+
+class ReplyCourier:
+    """Send the answers queued to the addresses it is told about, in its own threads.
+
+    One address is sent by one thread at a time, so a citizen's answers keep their order; an
+    address told about again while it is being sent is sent once more after (its newest answer
+    may have been committed after the claim). Threads start with the first address.
+    """
+
+    def __init__(
+        self,
+        *,
+        send: Callable[..., object],
+        workers: int = REPLY_WORKERS,
+        name: str = "reply-courier",
+    ) -> None:
+        if workers < 1:
+            raise ValueError("a courier needs at least one thread")
+        self._send = send
+        self._workers = workers
+        self._name = name
+        self._ready = threading.Condition()
+        self._pending: dict[str, list[Future[None]]] = {}  # in the order they were told
+        self._busy: set[str] = set()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def notify(self, *, address: str) -> Future[None]:
+        """Have what is queued to `address` sent soon; the future is done once it was tried."""
+        done: Future[None] = Future()
+        with self._ready:
+            if self._closed:  # shutting down: the next tick sends it
+                done.set_result(None)
+                return done
+            self._start()
+            self._pending.setdefault(address, []).append(done)
+            self._ready.notify()
+        return done
+
+    def close(self, *, timeout: float | None = None) -> None:
+        """Send what was told already, then stop the threads; later addresses wait for a tick."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout)
+
+    def _start(self) -> None:
+        while len(self._threads) < self._workers:
+            number = len(self._threads) + 1
+            thread = threading.Thread(target=self._run, name=f"{self._name}-{number}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _next(self) -> str | None:
+        return next((address for address in self._pending if address not in self._busy), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                address = self._next()
+                while address is None and not self._closed:
+                    self._ready.wait()
+                    address = self._next()
+                if address is None:
+                    return
+                waiting = self._pending.pop(address)
+                self._busy.add(address)
+            try:
+                self._send(address=address)
+            except Exception:
+                # Safe in the outbox: the next tick sends what this could not.
+                log.exception("courier.reply_failed")
+            finally:
+                with self._ready:
+                    self._busy.discard(address)
+                    self._ready.notify_all()
+                for done in waiting:
+                    done.set_result(None)

@@ -61,6 +61,11 @@ class ReplyCourier:
             self._ready.notify()
         return done
 
+    @property
+    def closed(self) -> bool:
+        """True once `close` was called: addresses told from then on wait for the tick."""
+        return self._closed
+
     def close(self, *, timeout: float | None = None) -> None:
         """Send what was told already, then stop the threads; later addresses wait for a tick."""
         with self._ready:

@@ -21,6 +21,8 @@ log = structlog.get_logger(__name__)
 # Sender threads per process. They share the channel's rate limiter, so more of them do not send
 # faster than its MPS; a few keep the provider's round trip from being what paces the sends.
 REPLY_WORKERS = 4
+# A thread with nothing to send for this long ends; the next address starts one again.
+IDLE_SECONDS = 60.0
 
 
 class ReplyCourier:
@@ -28,7 +30,8 @@ class ReplyCourier:
 
     One address is sent by one thread at a time, so a citizen's answers keep their order; an
     address told about again while it is being sent is sent once more after (its newest answer
-    may have been committed after the claim). Threads start with the first address.
+    may have been committed after the claim). A thread starts when more addresses wait than
+    threads idle, up to `workers`, and ends after `idle_seconds` with nothing to send.
     """
 
     def __init__(
@@ -36,17 +39,21 @@ class ReplyCourier:
         *,
         send: Callable[..., object],
         workers: int = REPLY_WORKERS,
+        idle_seconds: float = IDLE_SECONDS,
         name: str = "reply-courier",
     ) -> None:
         if workers < 1:
             raise ValueError("a courier needs at least one thread")
         self._send = send
         self._workers = workers
+        self._idle_seconds = idle_seconds
         self._name = name
         self._ready = threading.Condition()
         self._pending: dict[str, list[Future[None]]] = {}  # in the order they were told
         self._busy: set[str] = set()
         self._threads: list[threading.Thread] = []
+        self._idle = 0  # threads waiting for an address
+        self._started = 0
         self._closed = False
 
     def notify(self, *, address: str) -> Future[None]:
@@ -56,10 +63,17 @@ class ReplyCourier:
             if self._closed:  # shutting down: the next tick sends it
                 done.set_result(None)
                 return done
-            self._start()
             self._pending.setdefault(address, []).append(done)
+            if len(self._pending) > self._idle and len(self._threads) < self._workers:
+                self._start()
             self._ready.notify()
         return done
+
+    @property
+    def threads(self) -> int:
+        """How many sender threads run now (idle ones included)."""
+        with self._ready:
+            return len(self._threads)
 
     @property
     def closed(self) -> bool:
@@ -76,11 +90,11 @@ class ReplyCourier:
             thread.join(timeout)
 
     def _start(self) -> None:
-        while len(self._threads) < self._workers:
-            number = len(self._threads) + 1
-            thread = threading.Thread(target=self._run, name=f"{self._name}-{number}", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        self._started += 1
+        name = f"{self._name}-{self._started}"
+        thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _next(self) -> str | None:
         return next((address for address in self._pending if address not in self._busy), None)
@@ -90,9 +104,14 @@ class ReplyCourier:
             with self._ready:
                 address = self._next()
                 while address is None and not self._closed:
-                    self._ready.wait()
+                    self._idle += 1
+                    woken = self._ready.wait(self._idle_seconds)
+                    self._idle -= 1
                     address = self._next()
+                    if address is None and not woken:
+                        break
                 if address is None:
+                    self._threads.remove(threading.current_thread())
                     return
                 waiting = self._pending.pop(address)
                 self._busy.add(address)

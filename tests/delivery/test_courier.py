@@ -78,3 +78,27 @@ def test_closing_sends_what_was_told_and_leaves_later_ones_to_the_tick() -> None
     sends.released.set()
     closing.join(HANG_GUARD_SECONDS)
     assert told.done() and sends.calls == {"a": 1, "d": 1}
+
+
+def test_an_idle_thread_ends_and_the_next_address_starts_one() -> None:
+    sends = Sends()
+    courier = ReplyCourier(send=sends, idle_seconds=0.01)
+    courier.notify(address="e").result(HANG_GUARD_SECONDS)
+    wait_until(lambda: courier.threads == 0, "the idle thread ended")
+    courier.notify(address="e").result(HANG_GUARD_SECONDS)
+    assert sends.calls == {"e": 2}
+    courier.close(timeout=HANG_GUARD_SECONDS)
+
+
+def test_a_burst_gets_no_more_threads_than_its_workers() -> None:
+    sends = Sends(hold="h")
+    courier = ReplyCourier(send=sends, workers=2)
+    courier.notify(address="h")
+    wait_until(lambda: sends.in_flight["h"] == 1, "h is being sent")
+    told = [courier.notify(address=f"+45200000{n:02d}") for n in range(20)]
+    for done in told:
+        done.result(HANG_GUARD_SECONDS)
+    assert courier.threads == 2 and sends.calls["h"] == 1
+    sends.released.set()
+    courier.close(timeout=HANG_GUARD_SECONDS)
+    assert sends.calls["h"] == 1 and courier.threads == 0

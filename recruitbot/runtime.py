@@ -18,6 +18,7 @@ from core.calendar import SendWindow
 from core.clock import Clock, SystemClock
 from core.pseudonyms import Pseudonymizer
 from core.settings import Settings
+from delivery.courier import ReplyCourier
 from delivery.sender import LEASE, Replies, Sender
 from inbox.jobs import InboxJob
 from outreach.caps import CampaignCaps
@@ -40,6 +41,7 @@ class Runtime:
     dialogue: Dialogue = field(init=False)
     ticker: Ticker = field(init=False)
     replies: Replies = field(init=False)
+    courier: ReplyCourier = field(init=False)  # sends `replies` in its own threads, for webhooks
 
     def __post_init__(self) -> None:
         # A bot is named in invitations only when it runs: a token and a user name are set.
@@ -63,6 +65,7 @@ class Runtime:
             clock=self.clock,
             lease=timedelta(seconds=self.settings.sender_lease_seconds),
         )
+        self.courier = ReplyCourier(send=self.replies)
 
     @property
     def pseudonymizer(self) -> Pseudonymizer:

@@ -8,8 +8,10 @@ wait for a busy store a few seconds at most, then answer 503 for Twilio to send 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from typing import Annotated, Protocol
 from urllib.parse import parse_qsl
 
@@ -73,21 +75,21 @@ class TwilioWebhookSettings(Protocol):
     def public_base_url(self) -> str | None: ...
 
 
-class ReplySender(Protocol):
-    """Sends what is queued to one address now (`delivery.sender.Replies`)."""
+class ReplyCourier(Protocol):
+    """Sends what is queued to one address soon, in its own threads (`delivery.courier`)."""
 
-    def __call__(self, *, address: str) -> object: ...
+    def notify(self, *, address: str) -> Future[None]: ...
 
 
 class WebhookServices(Services, Protocol):
     """The runtime, as these webhooks use it: the dialogue itself, which runs on inbound text,
-    and the sender of its answers."""
+    and the courier of its answers."""
 
     @property
     def dialogue(self) -> Dialogue: ...
 
     @property
-    def replies(self) -> ReplySender: ...
+    def courier(self) -> ReplyCourier: ...
 
     @property
     def settings(self) -> TwilioWebhookSettings: ...
@@ -255,8 +257,10 @@ def inbound_sms(
 ) -> Response:
     """Take one SMS from a citizen, once per MessageSid, and run the dialogue on it.
 
-    The answer is committed to the outbox with the inbound message, and sent right after the
-    response to Twilio, from this process: the citizen does not wait for the next tick.
+    The answer is committed to the outbox with the inbound message, and the process's reply
+    courier is told the address: it sends the answer at once from its own threads, so the
+    citizen does not wait for the next tick, and an answer waiting for a rate-limit slot never
+    holds a thread this endpoint needs for the next inbound SMS.
 
     Twilio waits 15 s for an answer. A SQLite file another process holds (or, on PostgreSQL, a
     lock another transaction holds) is waited on for `WEBHOOK_BUSY_TIMEOUT_MS` only; then the
@@ -283,8 +287,14 @@ def inbound_sms(
         return busy_response("twilio.inbound_busy")
     log.info("twilio.inbound", duplicate=result.duplicate, replies=result.replies)
     if result.replies:
-        background.add_task(services.replies, address=address)
+        background.add_task(_sent, services.courier.notify(address=address))
     return empty_twiml()
+
+
+async def _sent(done: Future[None]) -> None:
+    """Wait, without a thread, for the courier to have tried: a server that shuts down
+    gracefully lets the answers it was told about go out first."""
+    await asyncio.wrap_future(done)
 
 
 @router.post(

@@ -6,11 +6,13 @@ opted out or turned 61 meanwhile) was never sent and is not counted; the check t
 runs before any text is chosen, so it cannot favour a variant.
 
 Each variant's invitations fall in exactly one of four cells — attended; booked, not
-attended; replied, not booked; no reply — and the variants × cells table, with the campaign's
-totals, is suppressed as every table is (`monitoring.suppression`). A funnel count is shown
-only when the shown cells already give it, so nothing hidden can be worked out from it; a
-rate, interval or probability is computed only when every variant's booked and invited are
-shown.
+attended; replied, not booked; no reply. The booking rate is the experiment's outcome, so the
+variants × (no reply, replied not booked, booked) table is suppressed first, as every table is
+(`monitoring.suppression`), and decides what of replied and booked is shown; a rate, interval
+or probability is computed only when every variant's booked and invited are shown there.
+Attended splits booked in two: it is shown only when the four-cell table, suppressed the same
+way, shows both of its parts, so a handful who booked and did not come never hide the outcome
+and are never worked out from it. A count is shown only when shown cells already give it.
 """
 
 from __future__ import annotations
@@ -114,9 +116,12 @@ def experiment_report(
     counts = count_variants(
         session=session, campaign_id=campaign_id, keys=[v.key for v in variants]
     )
-    grid = suppress(counts=[c.cells() for c in counts])
+    # The outcome's table: no reply, replied not booked, booked.
+    grid = suppress(counts=[[c.no_reply, c.replied_not_booked, c.booked] for c in counts])
+    # The four cells, for attended: both parts of booked must be shown to show one of them.
+    parts = suppress(counts=[c.cells() for c in counts])
     arms = [Arm(c.key, c.invited, c.booked) for c in counts]
-    visible = [_shown(grid[i], range(2, 4)) and grid[i][-1] != HIDDEN for i in range(len(arms))]
+    visible = [_shown(grid[i], range(2, 3)) and grid[i][-1] != HIDDEN for i in range(len(arms))]
     # A rate over nobody, or beside a hidden count, is not shown; nor is what rests on it.
     computable = all(visible) and all(arm.invited > 0 for arm in arms)
     best = probability_best(arms) if computable else [None] * len(arms)
@@ -130,9 +135,13 @@ def experiment_report(
                 label=variant.label,
                 stopped_at=variant.stopped_at,
                 invited=row[-1],
-                replied=str(count.invited - count.no_reply) if _shown(row, range(1, 4)) else HIDDEN,
-                booked=str(count.booked) if _shown(row, range(2, 4)) else HIDDEN,
-                attended=str(count.attended) if _shown(row, range(3, 4)) else HIDDEN,
+                replied=str(count.invited - count.no_reply) if _shown(row, range(1, 3)) else HIDDEN,
+                booked=str(count.booked) if _shown(row, range(2, 3)) else HIDDEN,
+                attended=(
+                    str(count.attended)
+                    if _shown(parts[i], range(2, 3)) and _shown(parts[i], range(3, 4))
+                    else HIDDEN
+                ),
                 booking_rate=arm.rate if computable else None,
                 booking_rate_low=interval.low if interval else None,
                 booking_rate_high=interval.high if interval else None,

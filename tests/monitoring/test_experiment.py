@@ -114,6 +114,22 @@ class TestReadout:
         # Nothing shown lets the hidden count be worked out from a shown one.
         assert "3" not in {a.booked, a.attended, b.booked, b.attended}
 
+    def test_a_few_who_booked_and_did_not_come_hide_attended_not_the_outcome(
+        self, session: Session
+    ) -> None:
+        # As in the demo: 2 and 3 booked without attending, every other cell five or more.
+        rows = Rows(session)
+        campaign = experiment(rows, {"A": (103, 29, 14, 12), "B": (103, 51, 25, 22)})
+        assert campaign.id is not None
+        report = experiment_report(session=session, campaign_id=campaign.id)
+        a, b = report.arms
+        assert (a.booked, b.booked) == ("14", "25")
+        assert a.booking_rate == pytest.approx(14 / 103) and b.booking_rate is not None
+        assert report.comparisons[0].difference == pytest.approx(11 / 103)
+        assert report.verdict != "too_few"
+        # Booked less attended would be the small cell: attended is hidden, in both arms.
+        assert a.attended == HIDDEN and b.attended == HIDDEN
+
     def test_an_arm_of_fewer_than_five_hides_its_size_and_a_partner(self, session: Session) -> None:
         rows = Rows(session)
         campaign = experiment(rows, {"A": (3, 0, 0, 0), "B": (30, 10, 6, 5)})

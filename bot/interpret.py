@@ -292,7 +292,15 @@ def _choice(reply: Reply) -> Reading | None:
 _LAST = parsing.word_set(parsing.spaced("sidste last"))
 # "ingen af dem passer" declines the times offered: offer others, as FLERE does.
 _NONE_FIT = parsing.phrases(
-    ("ingen af dem", "ingen af tiderne", "ingen af de tider", "none of them", "none of these")
+    (
+        "ingen af dem",
+        "ingen af tiderne",
+        "ingen af de tider",
+        "none of them",
+        "none of these",
+        "none of those",
+        "none of the times",
+    )
 )
 
 

@@ -29,6 +29,9 @@ _NOT_PLACES = parsing.word_set(
         " andre another other flere more januar februar marts april maj juni juli august"
         " september oktober november december ikke not kommunen kommune municipality tak ja"
         " nej ok okay please thanks moment night loebet forhaand vej grund tide forvejen"
+        # English "I" before a verb is the pronoun, never the Danish "i" (in): "I want to …".
+        " want wanna need would will can could am have think do dont like love hope wish"
+        " quit really was just"
     )
 )
 # English names for the kinds of places Danish locations are named after.

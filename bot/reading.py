@@ -55,7 +55,7 @@ ACTS_ON: dict[Step, frozenset[Intent]] = {
     # "flere tider" while booked moves the booking, as FLYT does: read as `reschedule`.
     Step.BOOKED: frozenset({Intent.RESCHEDULE, Intent.CANCEL, Intent.YES, Intent.THANKS}),
     Step.WAITLIST_ASKED: frozenset({Intent.YES, Intent.NO}),
-    Step.WAITLIST: frozenset({Intent.NO, Intent.CANCEL, Intent.YES, Intent.THANKS}),
+    Step.WAITLIST: frozenset({Intent.NO, Intent.CANCEL, Intent.YES, Intent.THANKS, Intent.WISH}),
     Step.CLOSED: frozenset({Intent.RESCHEDULE, Intent.THANKS}),
 }
 # Readings that mean the same as another at a step.
@@ -181,6 +181,11 @@ def _answer(
         reading = read_answer(text, Expect.CHOICE, options=count, lang=lang, flow=flow)
         return wish_at_offer(reading, text, today, options=count, lang=lang)
     reading = read_answer(text, STEP_EXPECT[step], options=options, lang=lang, flow=flow)
+    if step is Step.WAITLIST and reading.intent is not Intent.CANCEL:
+        # On the waitlist a wish goes with the place ("fredag går også"), as the flow does.
+        wish = parse_wish(text, today)
+        if wish is not None:
+            return Reading(Intent.WISH, wish=wish)
     if step is Step.MUNICIPALITY and reading.intent is Intent.UNKNOWN:
         # A name is asked for: "ja" and "nej" are asked about again, keywords are no names.
         return read_municipality(text, target) or reading

@@ -39,6 +39,7 @@ _SUFFIXES = ("ene", "en", "e", "s")
 _PART_TABLE = """
 sen eftermiddag, late afternoon: 15:00-
 sidst paa dagen, late in the day: 14:00-
+senere paa dagen, later in the day: 12:00-
 foerst paa dagen, early in the day: -10:00
 efter arbejde, efter arbejdstid, efter fyraften, after work: 16:00-
 efter frokost, after lunch: 12:00-
@@ -63,12 +64,14 @@ def _part_table(table: str) -> tuple[tuple[str, tuple[str | None, str | None]], 
 
 _PARTS = _part_table(_PART_TABLE)
 _PART_FORMS = ("", "en", "e", "ne", "s")
+# English words take only a plural: "noon" + "e" would key as "none" ("none of those").
+_ENGLISH_PARTS = frozenset({"afternoon", "morning", "early", "lunch", "noon", "evening", "late"})
 # Keyed as replies are: "eftermiddagen" is "eftermidagen" once repeated letters are squeezed.
 _PART_WORDS = {
     parsing.key(name + form): hours
     for name, hours in _PARTS
     if " " not in name
-    for form in _PART_FORMS
+    for form in (("", "s") if name in _ENGLISH_PARTS else _PART_FORMS)
 }
 _WEEK_PARTS = tuple(
     (phrase.strip(), days)

@@ -319,8 +319,9 @@ def on_choosing(
     if has_booking(state) and answer.intent is Intent.CANCEL:
         return cancel(state, ctx, flow)
     if not state.offered_slot_ids:
-        # Nothing was free when we last looked; maybe something is now.
-        if candidates(state.wish, ctx, now) or available(ctx, now):
+        # Nothing was free when we last looked; maybe something is now. Offer again only if
+        # the offer would hold a time, else every unclear reply would repeat "no free times".
+        if _to_offer(state, ctx, now)[0]:
             return offer(state, now, ctx, flow)
         key = "clarify_no_slots" if ctx.phone_number.strip() else "clarify_no_slots_no_phone"
         return confused(state, text, ctx, flow, key)

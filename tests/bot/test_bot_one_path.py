@@ -191,13 +191,20 @@ def _booking(before: ConversationState, t: Transition) -> Done | None:
             return Done(frozenset({"thanks"}))
         case Step.CLOSED if t.state.misunderstood == 1 and t.outbound:
             return Done(frozenset({"unknown"}))
-        case Step.WAITLIST_ASKED if JoinWaitlist() in t.effects:
-            return Done(frozenset({"yes"}))
+        case Step.WAITLIST_ASKED if _joins(t):
+            return Done(frozenset({"yes", "wish"}))
         case Step.WAITLIST_ASKED if t.state.step is Step.CHOOSING_SLOT:
             return Done(frozenset({"no"}))
         case Step.WAITLIST if LeaveWaitlist() in t.effects:
             return Done(frozenset({"no", "cancel"}))
+        case Step.WAITLIST if _joins(t):
+            # A wish written while waiting goes with the place (booking.waitlist).
+            return Done(frozenset({"wish"}))
     return None
+
+
+def _joins(t: Transition) -> bool:
+    return any(isinstance(effect, JoinWaitlist) for effect in t.effects)
 
 
 def done(before: ConversationState, t: Transition, ctx: Context) -> Done:

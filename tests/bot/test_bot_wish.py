@@ -332,3 +332,34 @@ class TestParseReplyReadsAsTheEngine:
 def test_now_is_a_tuesday() -> None:
     assert local(NOW).date() == TODAY and TODAY.weekday() == 1
     assert NOW.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("none of those work", "more"), ("None of them, sorry", "more"), ("none", "unknown")],
+)
+def test_none_is_never_noon(text: str, intent: str) -> None:
+    """A reply of "none": "noon" takes only a plural, since with Danish endings it keyed as
+    "none" and a citizen declining the times was offered lunchtime."""
+    assert parse_wish(text, date(2027, 1, 4)) is None
+    assert read_at_step(text, Step.CHOOSING_SLOT, today=date(2027, 1, 4)).intent == intent
+
+
+def test_english_i_before_a_verb_names_no_place() -> None:
+    """ "I want to quit smoking" is no wish for a place called "want" (Danish "i" is "in")."""
+    assert parse_wish("I want to quit smoking", date(2027, 1, 4)) is None
+    wish = parse_wish("i Vejle", date(2027, 1, 4))
+    assert wish is not None and wish.places == ("vejle",)
+
+
+@pytest.mark.parametrize(
+    ("text", "after"), [("senere på dagen", "12:00"), ("around noon", "11:00")]
+)
+def test_later_in_the_day_and_noon_are_parts_of_the_day(text: str, after: str) -> None:
+    wish = parse_wish(text, date(2027, 1, 4))
+    assert wish is not None and wish.after == after
+
+
+@pytest.mark.parametrize("text", ["kan vi rykke den", "jeg vil gerne udskyde min tid"])
+def test_rykke_and_udskyde_move_a_booking(text: str) -> None:
+    assert read_at_step(text, Step.BOOKED, today=date(2027, 1, 4)).intent == "reschedule"

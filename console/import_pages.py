@@ -32,8 +32,8 @@ from core.errors import AppError, ConflictError, ForbiddenError, NotFoundError
 from outreach.contacts import MemberFileError, dry_run, import_members, read_member_file
 from outreach.contacts.partners import PartnerOwner
 from outreach.contacts.reading import MAX_FILE_BYTES
+from outreach.contacts.schemas import parse_mapping
 from outreach.endpoints import CampaignServicesDep
-from outreach.schemas import parse_mapping
 
 router = console_router()
 

@@ -34,6 +34,12 @@ from outreach.contacts import (
     read_member_file,
 )
 from outreach.contacts.reading import MAX_FILE_BYTES
+from outreach.contacts.schemas import (
+    ImportDryRunPublic,
+    ImportForm,
+    ImportPublic,
+    parse_mapping,
+)
 from outreach.errors import CampaignStateError
 from outreach.preview import preview
 from outreach.schemas import (
@@ -43,12 +49,8 @@ from outreach.schemas import (
     CampaignRunningUpdate,
     CampaignUpdate,
     FunnelPublic,
-    ImportDryRunPublic,
-    ImportForm,
-    ImportPublic,
     LaunchPublic,
     PreviewPublic,
-    parse_mapping,
 )
 from store.audit import actor_of
 from store.models import Campaign

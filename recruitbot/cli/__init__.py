@@ -197,7 +197,7 @@ def import_(
     from core.errors import AppError
     from outreach.contacts import MemberFileError, PartnerOwner, import_members, read_member_file
     from outreach.contacts import dry_run as check_file
-    from outreach.schemas import parse_mapping
+    from outreach.contacts.schemas import parse_mapping
     from recruitbot.cli.import_view import print_columns, print_dry_run, print_lines
     from recruitbot.cli.progress import row_progress
     from recruitbot.cli.terminal import printable

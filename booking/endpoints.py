@@ -329,15 +329,7 @@ def record_outcome(
         session=session,
         dialogue=services.dialogue,
         booking_id=booking_id,
-        outcome=outcomes.Outcome(
-            attended=body.attended,
-            referrals_municipal=tuple(body.referrals_municipal),
-            referrals_non_municipal=tuple(body.referrals_non_municipal),
-            waiting_days=body.waiting_days,
-            gp_advice=body.gp_advice,
-            further_course=body.further_course,
-            follow_up_date=body.follow_up_date,
-        ),
+        outcome=body.outcome(),
         now=now,
         actor=scope.actor,
     )

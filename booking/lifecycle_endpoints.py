@@ -14,7 +14,7 @@ from sqlmodel import Session
 from api.deps import ServicesDep, SessionDep
 from api.routing import secured_router
 from api.schemas import DB_INT_MAX, error_responses
-from booking import absences, calendar_feed, corrections, follow_ups, outcomes, repository
+from booking import absences, calendar_feed, corrections, follow_ups, repository
 from booking.access import Scope, audit
 from booking.availability import read_local as local_input
 from booking.closures import closures_of
@@ -67,15 +67,7 @@ def correct_outcome(
         session=session,
         window=services.window,
         booking_id=booking_id,
-        outcome=outcomes.Outcome(
-            attended=body.attended,
-            referrals_municipal=tuple(body.referrals_municipal),
-            referrals_non_municipal=tuple(body.referrals_non_municipal),
-            waiting_days=body.waiting_days,
-            gp_advice=body.gp_advice,
-            further_course=body.further_course,
-            follow_up_date=body.follow_up_date,
-        ),
+        outcome=body.outcome(),
         reason=body.reason,
         now=now,
         actor=scope.actor,

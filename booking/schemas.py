@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from api.schemas import SAFE_TEXT_PATTERN, DbId, InputModel
 from booking.directory import LocationKind
+from booking.outcomes import Outcome
 from booking.repository import BookingView, SlotView
 from core.calendar import local
 from store.models import Location, MunicipalOffer, StaffMember
@@ -244,6 +245,18 @@ class OutcomeCreate(InputModel):
     follow_up_date: Day | None = Field(
         default=None, description="At most one month after the conversation; default 3 weeks."
     )
+
+    def outcome(self) -> Outcome:
+        """The outcome as the booking slice records (or corrects) it."""
+        return Outcome(
+            attended=self.attended,
+            referrals_municipal=tuple(self.referrals_municipal),
+            referrals_non_municipal=tuple(self.referrals_non_municipal),
+            waiting_days=self.waiting_days,
+            gp_advice=self.gp_advice,
+            further_course=self.further_course,
+            follow_up_date=self.follow_up_date,
+        )
 
 
 class OutcomePublic(BaseModel):

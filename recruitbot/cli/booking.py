@@ -303,6 +303,20 @@ def offers_add(
 # ---------------------------------------------------------------- outcome
 
 
+# The outcome's options, for `outcome` and `outcome-correct` alike.
+AttendedOpt = Annotated[bool, typer.Option("--attended/--no-show", help="Did the citizen come?")]
+ReferralOpt = Annotated[list[str] | None, typer.Option(help="Municipal offer code; repeat.")]
+NonMunicipalOpt = Annotated[
+    list[str] | None, typer.Option(help="A non-municipal offer, in words; repeat.")
+]
+WaitingOpt = Annotated[int | None, typer.Option(help="Waiting time for the offer.")]
+GpOpt = Annotated[bool, typer.Option(help="Advised to see the GP.")]
+FurtherOpt = Annotated[bool, typer.Option(help="A further course was agreed.")]
+FollowUpOpt = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: three weeks after.")
+]
+
+
 def outcome_of(
     *,
     attended: bool,
@@ -327,19 +341,13 @@ def outcome_of(
 
 def outcome(
     booking_id: Annotated[int, typer.Argument(help="The booking's id.")],
-    attended: Annotated[bool, typer.Option("--attended/--no-show", help="Did the citizen come?")],
-    referral: Annotated[
-        list[str] | None, typer.Option(help="Municipal offer code; repeat.")
-    ] = None,
-    non_municipal: Annotated[
-        list[str] | None, typer.Option(help="A non-municipal offer, in words; repeat.")
-    ] = None,
-    waiting_days: Annotated[int | None, typer.Option(help="Waiting time for the offer.")] = None,
-    gp_advice: Annotated[bool, typer.Option(help="Advised to see the GP.")] = False,
-    further_course: Annotated[bool, typer.Option(help="A further course was agreed.")] = False,
-    follow_up_date: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: three weeks after.")
-    ] = None,
+    attended: AttendedOpt,
+    referral: ReferralOpt = None,
+    non_municipal: NonMunicipalOpt = None,
+    waiting_days: WaitingOpt = None,
+    gp_advice: GpOpt = False,
+    further_course: FurtherOpt = False,
+    follow_up_date: FollowUpOpt = None,
 ) -> None:
     """Record whether the citizen came to the conversation, and its outcome."""
     recorded = outcome_of(

@@ -20,7 +20,19 @@ from booking.availability import read_local
 from booking.closures import closures_of
 from core.calendar import local
 from core.settings import get_settings
-from recruitbot.cli.booking import console, locations_app, outcome_of, work
+from recruitbot.cli.booking import (
+    AttendedOpt,
+    FollowUpOpt,
+    FurtherOpt,
+    GpOpt,
+    NonMunicipalOpt,
+    ReferralOpt,
+    WaitingOpt,
+    console,
+    locations_app,
+    outcome_of,
+    work,
+)
 from store.audit import CLI_ACTOR
 from store.models import Location, StaffMember
 
@@ -31,20 +43,14 @@ LocalTime = Annotated[datetime, typer.Option(formats=["%Y-%m-%d %H:%M", "%Y-%m-%
 
 def outcome_correct(
     booking_id: Annotated[int, typer.Argument(help="The booking's id.")],
-    attended: Annotated[bool, typer.Option("--attended/--no-show", help="Did the citizen come?")],
+    attended: AttendedOpt,
     reason: Annotated[str, typer.Option(help="Why it is corrected (no personal data).")],
-    referral: Annotated[
-        list[str] | None, typer.Option(help="Municipal offer code; repeat.")
-    ] = None,
-    non_municipal: Annotated[
-        list[str] | None, typer.Option(help="A non-municipal offer, in words; repeat.")
-    ] = None,
-    waiting_days: Annotated[int | None, typer.Option(help="Waiting time for the offer.")] = None,
-    gp_advice: Annotated[bool, typer.Option(help="Advised to see the GP.")] = False,
-    further_course: Annotated[bool, typer.Option(help="A further course was agreed.")] = False,
-    follow_up_date: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Default: three weeks after.")
-    ] = None,
+    referral: ReferralOpt = None,
+    non_municipal: NonMunicipalOpt = None,
+    waiting_days: WaitingOpt = None,
+    gp_advice: GpOpt = False,
+    further_course: FurtherOpt = False,
+    follow_up_date: FollowUpOpt = None,
 ) -> None:
     """Correct a recorded outcome (within 30 days of the conversation); the whole outcome anew."""
     corrected = outcome_of(

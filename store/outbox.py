@@ -23,6 +23,8 @@ OPT_OUT_SAFE_KINDS = ("opt_out",)
 CLAIMABLE = (MessageStatus.QUEUED, MessageStatus.ERRORED)
 # Rows of (label, callback data or URL) under a message, as channels.port has them.
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
+# Where `queue` notes, in the session, the addresses it queued to (`queued_addresses`).
+_QUEUED_TO = "outbox.queued_to"
 
 
 def queue(
@@ -56,7 +58,22 @@ def queue(
         meta=json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
     )
     session.add(message)
+    note_queued(session, address)
     return message
+
+
+def note_queued(session: Session, address: str) -> None:
+    """Note that this session queued to `address` (messages moved there count too)."""
+    session.info.setdefault(_QUEUED_TO, {})[address] = None
+
+
+def queued_addresses(session: Session) -> tuple[str, ...]:
+    """The addresses this session queued messages to, in order: a webhook has them sent at once.
+
+    The answer to a citizen and a notice to a staff member's phone or chat alike; read it in
+    the unit of work, before it ends.
+    """
+    return tuple(session.info.get(_QUEUED_TO, {}))
 
 
 def buttons_of(message: Message) -> Buttons:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from store import outbox
 from store.models import Contact, ContactChannel, Message, OptOut, StaffMember, TelegramUpdate
 from store.types import Direction, MessageStatus, Trigger
 
@@ -156,7 +157,10 @@ def reroute_replies(*, session: Session, contact_id: int, chat_id: str, now: dat
         .values(channel=TELEGRAM, address=chat_id)
         .execution_options(synchronize_session="fetch")
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    moved = int(result.rowcount)  # type: ignore[attr-defined]
+    if moved:
+        outbox.note_queued(session, chat_id)  # the webhook has them sent to the chat at once
+    return moved
 
 
 def last_text_to_contact(*, session: Session, contact_id: int) -> str | None:

@@ -29,6 +29,7 @@ from conversation.service import Dialogue
 from core.errors import AppError, ForbiddenError
 from core.phone import parse_sender
 from delivery.reports import DeliveryReport, record_delivery
+from store import outbox
 from store.db import is_lock_timeout, unit_of_work
 from store.types import MessageStatus
 from webhooks.busy import BUSY_RESPONSE, WEBHOOK_BUSY_TIMEOUT_MS, busy_response
@@ -281,20 +282,22 @@ def inbound_sms(
                 provider_id=sid,
                 now=services.clock.now(),
             )
+            queued = outbox.queued_addresses(session)
     except OperationalError as error:
         if not is_lock_timeout(error):
             raise
         return busy_response("twilio.inbound_busy")
     log.info("twilio.inbound", duplicate=result.duplicate, replies=result.replies)
-    if result.replies:
-        background.add_task(_sent, services.courier.notify(address=address))
+    # The answer, and any notice to a staff member's phone or chat (a booking, a call wanted).
+    if queued:
+        background.add_task(_sent, [services.courier.notify(address=a) for a in queued])
     return empty_twiml()
 
 
-async def _sent(done: Future[None]) -> None:
+async def _sent(done: list[Future[None]]) -> None:
     """Wait, without a thread, for the courier to have tried: a server that shuts down
     gracefully lets the answers it was told about go out first."""
-    await asyncio.wrap_future(done)
+    await asyncio.gather(*(asyncio.wrap_future(future) for future in done))
 
 
 @router.post(

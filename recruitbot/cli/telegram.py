@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent import futures
 from typing import Annotated
 
 import typer
@@ -16,6 +17,8 @@ from recruitbot.runtime import Runtime
 telegram_app = typer.Typer(help="Telegram: poll for updates, set the webhook, link staff.")
 console = Console()
 WEBHOOK_PATH = "/webhooks/telegram"
+# How long polling waits for an update's answers to be tried; what is left, the tick sends.
+FOLLOW_UP_SECONDS = 30.0
 
 
 def _runtime() -> tuple[Runtime, TelegramChannel]:
@@ -58,6 +61,7 @@ def poll(
     except KeyboardInterrupt:
         console.print("Stopped.")
     finally:
+        runtime.courier.close(timeout=FOLLOW_UP_SECONDS)
         channel.close()
 
 
@@ -72,7 +76,8 @@ def poll_once(
     updates = channel.updates(offset=offset, timeout=wait)
     for raw in updates:
         handled = process_update(services=runtime, setup=setup, raw=raw)
-        follow_up(services=runtime, handled=handled)
+        # One update at a time: its answers are tried before the next update is read.
+        futures.wait(follow_up(services=runtime, handled=handled), timeout=FOLLOW_UP_SECONDS)
         update_id = raw.get("update_id")
         if isinstance(update_id, int):
             offset = max(offset or 0, update_id + 1)

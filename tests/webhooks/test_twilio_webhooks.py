@@ -16,7 +16,7 @@ from core.settings import Settings
 from delivery.sender import send_batch
 from recruitbot.app import create_app
 from recruitbot.runtime import build_runtime
-from store.models import Conversation, Message
+from store.models import Booking, Conversation, Message, StaffMember
 from store.types import Direction, MessageStatus, Trigger
 from tests.fakes.twilio_api import Drop, TwilioApiFake, TwilioError
 from tests.webhooks.twilio_service import (
@@ -237,3 +237,22 @@ def test_a_reply_that_cannot_go_at_once_goes_with_the_tick_once(
         )
     assert [m.status for m in outbound(service)] == [MessageStatus.SENT]
     assert len(twilio_api.created()) == 1
+
+
+def test_a_booking_notice_to_staff_on_sms_goes_out_with_the_answer(
+    service: Service, twilio_api: TwilioApiFake
+) -> None:
+    """What one SMS queues for a staff member's phone leaves at once too, not with the tick."""
+    contact = invite(service)
+    staff_phone = "+4530303030"
+    with Session(service.runtime.engine) as session:
+        [staff] = session.scalars(select(StaffMember)).all()
+        staff.phone, staff.notify_by = staff_phone, "sms"
+        session.commit()
+    for n, text in enumerate(("Ja tak", "nej", "1"), start=1):
+        assert service.post(SMS, sms(n, body=text)).status_code == 200
+    with Session(service.runtime.engine) as session:
+        assert session.scalars(select(Booking)).one().contact_id == contact.id
+    [notice] = [m for m in outbound(service) if m.address == staff_phone]
+    assert (notice.kind, notice.status) == ("staff_booking", MessageStatus.SENT)
+    assert [staff_phone] in [form["To"] for form in twilio_api.created()]

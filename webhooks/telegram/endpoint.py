@@ -10,6 +10,7 @@ update again, and it is processed once (`webhooks.busy`).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from datetime import datetime
@@ -31,7 +32,7 @@ from store.db import is_lock_timeout
 from store.models import AuditEvent, StaffMember
 from webhooks.busy import BUSY_RESPONSE, WEBHOOK_BUSY_TIMEOUT_MS, busy_response
 from webhooks.telegram.common import TelegramSetup
-from webhooks.telegram.handling import TelegramServices, follow_up, process_update
+from webhooks.telegram.handling import Handled, TelegramServices, follow_up, process_update
 
 log = structlog.get_logger(__name__)
 
@@ -140,8 +141,14 @@ async def telegram_webhook(
             raise
         return busy_response("telegram.webhook_busy")
     if handled.status == "processed":
-        background.add_task(follow_up, services=services, handled=handled)
+        background.add_task(_follow_up, services=services, handled=handled)
     return WebhookAnswer(ok=True, status=handled.status)
+
+
+async def _follow_up(*, services: TelegramServices, handled: Handled) -> None:
+    """The Bot API calls in a worker thread; then wait, without a thread, for the courier."""
+    sent = await run_in_threadpool(follow_up, services=services, handled=handled)
+    await asyncio.gather(*(asyncio.wrap_future(future) for future in sent))
 
 
 class TelegramCodePublic(BaseModel):

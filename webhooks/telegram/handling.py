@@ -11,7 +11,8 @@ outbox at once so that a chat on Telegram feels like a chat.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
@@ -24,7 +25,8 @@ from conversation.service import Dialogue
 from core.calendar import SendWindow
 from core.clock import Clock
 from delivery import optout
-from delivery.sender import send_batch
+from delivery.courier import ReplyCourier
+from store import outbox
 from store import telegram as telegram_store
 from store.db import unit_of_work
 from webhooks.telegram import chat as telegram_chat
@@ -50,6 +52,7 @@ class Handled:
 
     status: Status
     actions: tuple[Action, ...] = field(default=())
+    queued_to: tuple[str, ...] = ()  # addresses messages were queued to (`outbox.queue`)
 
 
 @runtime_checkable
@@ -126,6 +129,7 @@ class TelegramServices(Protocol):
     window: SendWindow
     dialogue: Dialogue
     channels: Mapping[str, Channel]
+    courier: ReplyCourier
 
 
 def process_update(
@@ -142,31 +146,29 @@ def process_update(
     Polling has no one waiting for an answer and keeps the usual wait.
     """
     with unit_of_work(services.engine, busy_timeout_ms=busy_timeout_ms) as session:
-        return handle_update(
+        handled = handle_update(
             session=session,
             dialogue=services.dialogue,
             setup=setup,
             raw=raw,
             now=services.clock.now(),
         )
+        return replace(handled, queued_to=outbox.queued_addresses(session))
 
 
-def follow_up(*, services: TelegramServices, handled: Handled, batch: int = 50) -> None:
-    """After the commit: answer buttons, edit forms, deliver the outbox; never raise."""
+def follow_up(*, services: TelegramServices, handled: Handled) -> list[Future[None]]:
+    """After the commit: answer buttons, edit forms, and have what the update queued sent.
+
+    The messages are sent by the process's reply courier, in its own threads, to exactly the
+    addresses this update queued to (the citizen's chat, a staff member's phone or chat): a
+    Telegram update never sends anyone else's messages, nor waits for an SMS rate limit. Each
+    future is done once its address was tried; what was not sent waits in the outbox for the
+    tick. Never raises.
+    """
     bot = services.channels.get("telegram")
     if isinstance(bot, BotActions):
         carry_out(handled.actions, bot=bot)
-    try:
-        send_batch(
-            engine=services.engine,
-            channels=services.channels,
-            window=services.window,
-            now=services.clock.now(),
-            limit=batch,
-        )
-    except Exception:
-        # The ticker delivers them a moment later: the messages are safe in the outbox.
-        log.exception("telegram.deliver_failed")
+    return [services.courier.notify(address=address) for address in handled.queued_to]
 
 
 def carry_out(actions: Sequence[Action], *, bot: BotActions) -> None:

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from recruitbot.runtime import Runtime
+from store import outbox
 from store.models import Booking, ContactChannel, Conversation, Message, OptOut
+from store.types import MessageStatus, Trigger
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import Updates, post
 from tests.webhooks.telegram import scenario
@@ -84,6 +86,28 @@ class TestSameDialogueOnTelegram:
         assert {m.channel for m in inbound} == {"telegram"}
         assert all(m.contact_id == contact_id for m in inbound)
         assert conversation.replied_at is not None
+
+    def test_an_update_sends_its_own_answers_and_nobody_else_s(
+        self, client: TestClient, runtime: Runtime, updates: Updates, telegram_api: FakeTelegram
+    ) -> None:
+        """The answer goes out at once; another citizen's queued message waits for its sender."""
+        linked_citizen(client, runtime, updates)
+        with Session(runtime.engine) as session:
+            other = outbox.queue(
+                session=session,
+                channel="console",
+                address="+4520999999",
+                kind="reply",
+                trigger=Trigger.REPLY,
+                text="Til en anden borger",
+                now=runtime.clock.now(),
+            )
+            session.commit()
+            other_id = other.id
+        post(client, updates.text(CHAT, "Ja tak"))
+        assert len(telegram_api.sent(CHAT)) == 2  # welcome, and the answer to "Ja tak"
+        with Session(runtime.engine) as session:
+            assert session.get_one(Message, other_id).status == MessageStatus.QUEUED
 
     def test_stop_on_telegram_opts_out_everywhere(
         self, client: TestClient, runtime: Runtime, updates: Updates, telegram_api: FakeTelegram

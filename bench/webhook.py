@@ -34,6 +34,7 @@ from bench.fixtures import (
     phone,
     small_world,
 )
+from bench.machine import SERVICE_CORE, can_pin, on_core, pin
 from store.db import make_engine
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 
@@ -76,16 +77,18 @@ def run(*, backend: str, size: int, workdir: Path, workers: int = 1) -> list[Fig
     """Post `size` replies at full speed, then some at 100/s; the bare endpoint likewise.
 
     With `workers` > 1 the service runs that many API processes, and so does the bare endpoint.
+    With one, the server has a core of its own and the clients the other (`bench.machine`).
     """
     rate_requests = min(size, 1000)
     total = WARM_UP + size + rate_requests
     requests = signed_replies(total)
+    core = service_core(workers)
     with fresh_database(backend, workdir=workdir) as url:
         _fixture(url, count=total)
-        with serving(_recruitbot_command(workers), env=_env(url)) as base:
+        with on_core(), serving(_recruitbot_command(workers), env=_env(url), core=core) as base:
             real = _runs(base, requests, size=size)
         handled = _handled(url)
-    with serving(bare_command(workers), env=dict(os.environ)) as base:
+    with on_core(), serving(bare_command(workers), env=dict(os.environ), core=core) as base:
         bare = _runs(base, requests, size=size)
     full, paced = real
     bare_full, bare_paced = bare
@@ -195,9 +198,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def service_core(workers: int) -> int | None:
+    """The core one API process gets to itself; several share the machine with the clients."""
+    return SERVICE_CORE if workers == 1 and can_pin() else None
+
+
 @contextmanager
-def serving(command: Sequence[str], *, env: dict[str, str]) -> Iterator[str]:
-    """Start a server on a free port; yield its base URL once it answers."""
+def serving(
+    command: Sequence[str], *, env: dict[str, str], core: int | None = None
+) -> Iterator[str]:
+    """Start a server on a free port (on `core` alone, if given); yield its base URL once it
+    answers."""
     port = _free_port()
     process = subprocess.Popen(
         [*command, "--port", str(port)],
@@ -206,6 +217,8 @@ def serving(command: Sequence[str], *, env: dict[str, str]) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    if core is not None:
+        pin(process.pid, core)  # before it starts a thread: every thread inherits it
     base = f"http://127.0.0.1:{port}"
     try:
         # Several API workers each import the whole app first: minutes on a loaded machine.

@@ -52,8 +52,8 @@ class Services(Protocol):
     def dialogue(self) -> DialoguePort: ...
 
 
-def get_services(request: Request) -> Services:
-    """Return the runtime the app was built with."""
+async def get_services(request: Request) -> Services:
+    """Return the runtime the app was built with (async: no worker thread for a lookup)."""
     services: Services = request.app.state.runtime
     return services
 

@@ -96,8 +96,8 @@ class WebhookServices(Services, Protocol):
     def settings(self) -> TwilioWebhookSettings: ...
 
 
-def get_webhook_services(request: Request) -> WebhookServices:
-    """Return the runtime the app was built with."""
+async def get_webhook_services(request: Request) -> WebhookServices:
+    """Return the runtime the app was built with (async: no worker thread for a lookup)."""
     services: WebhookServices = request.app.state.runtime
     return services
 

@@ -47,7 +47,7 @@ class ServicesWithSettings(TelegramServices, Protocol):
     settings: Settings
 
 
-def get_services(request: Request) -> ServicesWithSettings:
+async def get_services(request: Request) -> ServicesWithSettings:
     """Return the runtime the app was built with."""
     services: ServicesWithSettings = request.app.state.runtime
     return services

@@ -73,6 +73,66 @@ class TestParsePhone:
             assert parse_phone(e164) == e164
 
 
+def _read_by_phonenumbers(text: str) -> str | None:
+    """What `parse_phone` answers, read by phonenumbers alone (it reads some numbers itself)."""
+    if not text.strip() or len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, "DK")
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.number_type(number) not in TEXTABLE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+TEXTABLE = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+)
+# The ways round a Danish number's shortcut: prefixes it must and must not take, stray dashes.
+ODD_PHONE_STYLES = [
+    "-{a}{b}{c}{d}-",
+    "+-45{a}{b}{c}{d}",
+    "+4-5 {a}{b}{c}{d}",
+    "0-0-4-5{a}{b}{c}{d}",
+    "00 45 {a}{b} - {c}{d}",
+    "00045{a}{b}{c}{d}",
+    "+045{a}{b}{c}{d}",
+    "+450{a}{b}{c}{d}",
+    "45{a}{b}{c}{d}",
+    "0{a}{b}{c}{d}",
+    "{a}{b}{c}{d}0",
+    "+46{a}{b}{c}{d}",
+    "{a}{b}+{c}{d}",
+    "+45+{a}{b}{c}{d}",
+    "{a}.{b}.{c}.{d}",
+    "({a}) {b}{c}{d}",
+    "--",
+]
+
+
+class TestParsePhoneAsPhonenumbers:
+    @given(
+        st.text(alphabet="0123456789", min_size=1, max_size=10),
+        st.sampled_from(PHONE_STYLES + ODD_PHONE_STYLES),
+    )
+    def test_any_digits_any_style(self, digits: str, style: str) -> None:
+        text = _styled(digits.rjust(8, "0") if len(digits) < 8 else digits, style)
+        assert parse_phone(text) == _read_by_phonenumbers(text)
+
+    @given(danish_mobiles | st.from_regex(r"[1-9][0-9]{7}", fullmatch=True))
+    def test_eight_digits_in_every_style(self, digits: str) -> None:
+        for style in PHONE_STYLES + ODD_PHONE_STYLES:
+            text = _styled(digits, style)
+            assert parse_phone(text) == _read_by_phonenumbers(text), text
+
+    @given(st.text(alphabet="0123456789+- ", max_size=20))
+    def test_digits_and_separators(self, text: str) -> None:
+        assert parse_phone(text) == _read_by_phonenumbers(text)
+
+
 class TestParseBirthDate:
     @pytest.mark.parametrize(
         "text",

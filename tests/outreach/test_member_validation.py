@@ -221,3 +221,25 @@ class TestNeverRaises:
     def test_any_row_is_a_member_or_a_reason(self, raw: dict[str, str]) -> None:
         result = validate_row(line=2, raw=raw, pseudonymizer=IDS, today=TODAY)
         assert isinstance(result, MemberRow | RejectedRow)
+
+
+class TestControlCharacters:
+    """Category Cc but tab and line breaks reject a row, in whichever cell; nothing else does."""
+
+    @pytest.mark.parametrize("code", [*range(0x20), *range(0x7F, 0xA0)])
+    def test_every_control_character(self, code: int) -> None:
+        char = chr(code)
+        row = {"phone": "20123456", "name": "Anne", "workplace": f"Skole{char}n"}
+        result = validate_row(line=3, raw=row, pseudonymizer=IDS, today=TODAY)
+        if char in "\t\n\r":
+            assert isinstance(result, MemberRow)
+        else:
+            assert result == RejectedRow(3, "workplace holds a control character (such as NUL)")
+
+    def test_the_first_cell_holding_one_is_named(self) -> None:
+        reason = _reason(phone="20123456", name="A\x00", workplace="B\x07")
+        assert reason == "name holds a control character (such as NUL)"
+
+    @pytest.mark.parametrize("char", ["\u00a0", "\u00ad", "\u200b", "\u2028", "\ufeff", "\u3000"])
+    def test_other_invisible_characters_are_not_control_characters(self, char: str) -> None:
+        assert isinstance(_validate(phone="20123456", workplace=f"Skole{char}n"), MemberRow)

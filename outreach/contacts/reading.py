@@ -137,6 +137,11 @@ def _project(
             continue
         texts: dict[str, str] = {}
         for name, indexes in positions.items():
+            if len(indexes) == 1:
+                cell = cells[indexes[0]] if indexes[0] < len(cells) else None
+                if type(cell) is str:  # every CSV cell: what the lines below make of it
+                    texts[name] = cell.strip()[: MAX_CELL_CHARS + 1]
+                    continue
             parts = [cells[i] if i < len(cells) else None for i in indexes]
             if any(part is UNCACHED for part in parts):
                 column = headers[indexes[[p is UNCACHED for p in parts].index(True)]]

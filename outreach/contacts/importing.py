@@ -8,20 +8,22 @@ commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from itertools import islice
+from datetime import datetime
 
 import structlog
 from sqlmodel import Session
 
 from core.pseudonyms import Pseudonymizer
+from outreach.contacts import validating
 from outreach.contacts.batch import Batch, Outcome
 from outreach.contacts.guard import HeldBack, held_elsewhere
 from outreach.contacts.partners import PartnerOwner, ensure_partner
 from outreach.contacts.reading import MemberFile
-from outreach.contacts.validation import MemberRow, RejectedRow, validate_row
+from outreach.contacts.validating import Result, validated_chunks
+from outreach.contacts.validation import MemberRow, RejectedRow
 from privacy import suppression
 from store.municipalities import MunicipalityRef, ensure_municipality
 
@@ -75,6 +77,8 @@ def import_members(
     scope_municipality_id: int | None = None,
     owner: PartnerOwner = PartnerOwner(),
     confirm_phone_changes: bool = False,
+    workers: int | None = None,
+    pool_from: int | None = None,
 ) -> ImportReport:
     """Validate the rows and merge them into the partner's list; report every row's outcome.
 
@@ -83,6 +87,9 @@ def import_members(
     municipality holds is never changed. Without one, a new partner needs `owner`: its
     municipality, or national (outreach.contacts.partners). A CPR match with another phone
     number is held back unless `confirm_phone_changes` (outreach.contacts.guard).
+
+    A file of more than `pool_from` rows is validated by `workers` processes ahead of the
+    writes, by default as outreach.contacts.validating says; the outcome is the same.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -96,28 +103,38 @@ def import_members(
     report = ImportReport(file=rows.describe() if isinstance(rows, MemberFile) else {})
     done = suppressed = 0
     created: set[int] = set()  # contacts this import created: a later row may still move them
-    for chunk in _chunks(rows, BATCH_SIZE):
-        members = _validate(chunk, pseudonymizer=pseudonymizer, today=now.date(), report=report)
-        batch = Batch.load(session=session, members=members, partner_id=partner_id)
-        batch.guarded = held_elsewhere(
-            session=session,
-            contact_ids=(c.id for c in batch.by_phone.values() if c.id is not None),
-            municipality_id=scope_municipality_id,
-        )
-        batch.confirm_phone_changes = confirm_phone_changes
-        batch.created = created
-        for member in members:
-            municipality_id = municipality_ids.get(member.municipality)
-            report.record(batch.apply(member, municipality_id=municipality_id, ids=pseudonymizer))
-        batch.write(session=session, partner_id=partner_id, now=now)
-        created.update(c.id for c in batch.new if c.id is not None)
-        # A number erased after a STOP comes back opted out: an erasure never undoes a STOP.
-        suppressed += suppression.honour(
-            session=session, contacts=batch.rows(), pseudonymizer=pseudonymizer, now=now
-        )
-        done += len(chunk)
-        if progress is not None:
-            progress(done)
+    validated = validated_chunks(
+        rows,
+        size=BATCH_SIZE,
+        pseudonymizer=pseudonymizer,
+        today=now.date(),
+        workers=validating.POOL_WORKERS if workers is None else workers,
+        pool_from=validating.POOL_FROM_ROWS if pool_from is None else pool_from,
+    )
+    with closing(validated):  # an error here stops the pool at once
+        for chunk, results in validated:
+            members = _members(results, report=report)
+            batch = Batch.load(session=session, members=members, partner_id=partner_id)
+            batch.guarded = held_elsewhere(
+                session=session,
+                contact_ids=(c.id for c in batch.by_phone.values() if c.id is not None),
+                municipality_id=scope_municipality_id,
+            )
+            batch.confirm_phone_changes = confirm_phone_changes
+            batch.created = created
+            for member in members:
+                municipality_id = municipality_ids.get(member.municipality)
+                outcome = batch.apply(member, municipality_id=municipality_id, ids=pseudonymizer)
+                report.record(outcome)
+            batch.write(session=session, partner_id=partner_id, now=now)
+            created.update(c.id for c in batch.new if c.id is not None)
+            # A number erased after a STOP comes back opted out: an erasure never undoes a STOP.
+            suppressed += suppression.honour(
+                session=session, contacts=batch.rows(), pseudonymizer=pseudonymizer, now=now
+            )
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
     report.rejected.sort(key=lambda rejected: rejected.line)
     log.info(
         "members.imported",
@@ -131,31 +148,16 @@ def import_members(
     return report
 
 
-def _validate(
-    chunk: list[tuple[int, Mapping[str, str]]],
-    *,
-    pseudonymizer: Pseudonymizer,
-    today: date,
-    report: ImportReport,
-) -> list[MemberRow]:
-    """Validate a chunk of rows; rejections go straight into the report."""
+def _members(results: list[Result], *, report: ImportReport) -> list[MemberRow]:
+    """Keep a chunk's valid rows; rejections and warnings go straight into the report."""
     members: list[MemberRow] = []
-    for line, raw in chunk:
-        result = validate_row(line=line, raw=raw, pseudonymizer=pseudonymizer, today=today)
+    for result in results:
         if isinstance(result, RejectedRow):
             report.record(result)
         else:
             members.append(result)
-            report.warnings.extend(RejectedRow(line, warning) for warning in result.warnings)
+            report.warnings.extend(RejectedRow(result.line, w) for w in result.warnings)
     return members
-
-
-def _chunks(
-    rows: Iterable[tuple[int, Mapping[str, str]]], size: int
-) -> Iterator[list[tuple[int, Mapping[str, str]]]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 class _MunicipalityIds:

@@ -13,10 +13,12 @@ from sqlmodel import Session
 from core.clock import SimulatedClock
 from core.principal import Role
 from core.settings import Settings
+from outreach.contacts import validating
 from recruitbot.app import create_app
 from recruitbot.runtime import build_runtime
 from tests.api.support import bearer, make_key
 from tests.factories import MONDAY, add_contact, make_world
+from tests.outreach.worlds import recorded_pools
 
 TEMPLATE_DA = (
     "Hej {first_name}! {sender} tilbyder dig et gratis sundhedstjek. Svar JA eller NEJ. "
@@ -207,6 +209,18 @@ class TestImport:
         report = response.json()
         assert report["imported"] == 1
         assert [r["line"] for r in report["rejected"]] == [3]
+
+    def test_a_big_file_is_validated_by_a_pool(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pools = recorded_pools(monkeypatch)
+        monkeypatch.setattr(validating, "POOL_FROM_ROWS", 0)  # this file is big enough
+        response = self.post(api, partner="3F Roskilde", mapping="Mobilnr. privat=phone")
+        assert response.status_code == 200, response.text
+        assert pools == [validating.POOL_WORKERS]
+        report = response.json()
+        assert report["imported"] == 1
+        assert report["rejected"] == [{"line": 3, "reason": "invalid phone number '12 34'"}]
 
     def test_a_dry_run_reports_and_stores_nothing(self, api: Api) -> None:
         mapping = "Mobilnr. privat=phone,Født=birth_date"

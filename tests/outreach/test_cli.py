@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from core.settings import get_settings
+from outreach.contacts import validating
 from recruitbot.cli import app
+from tests.outreach.worlds import recorded_pools
 
 runner = CliRunner()
 MEMBERS = (
@@ -51,6 +53,15 @@ def imported(store: Path) -> dict[str, Any]:
 class TestImport:
     def test_mapping_and_json(self, store: Path) -> None:
         report = imported(store)
+        assert report["imported"] == 3 and [r["line"] for r in report["rejected"]] == [4]
+
+    def test_a_big_file_is_validated_by_a_pool(
+        self, store: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pools = recorded_pools(monkeypatch)
+        monkeypatch.setattr(validating, "POOL_FROM_ROWS", 0)  # this file is big enough
+        report = imported(store)
+        assert pools == [validating.POOL_WORKERS]
         assert report["imported"] == 3 and [r["line"] for r in report["rejected"]] == [4]
 
     def test_a_dry_run_shows_the_columns_and_rows_and_stores_nothing(self, store: Path) -> None:

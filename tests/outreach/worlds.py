@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
+from typing import Any
 
+import pytest
 from sqlmodel import Session
 
+from outreach.contacts import validating
 from store.models import CampaignBlackout
 from tests.factories import MONDAY, World, add_contact, make_world
 
@@ -27,3 +31,16 @@ def add_blackout(session: Session, world: World, first: date, last: date) -> Non
     assert world.campaign.id is not None
     session.add(CampaignBlackout(campaign_id=world.campaign.id, first_day=first, last_day=last))
     session.flush()
+
+
+def recorded_pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the size of each pool a member import starts (outreach.contacts.validating)."""
+    pools: list[int] = []
+
+    class Recorded(ProcessPoolExecutor):
+        def __init__(self, *, max_workers: int, **options: Any) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers, **options)
+
+    monkeypatch.setattr(validating, "ProcessPoolExecutor", Recorded)
+    return pools

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from core.pseudonyms import Pseudonymizer
 from core.settings import Settings
+
+KNOWN_CONTACT_ID = "c-mytpvq27cp"  # +4520123456 under "key-one-for-tests", as stored before
 
 
 def _pseudonymizer(
@@ -62,3 +69,27 @@ class TestConstruction:
 
     def test_repr_hides_the_keys(self) -> None:
         assert "key-one" not in repr(_pseudonymizer())
+
+
+class TestSameAsTheirDefinition:
+    """The pseudonyms already stored must not change: each is its documented HMAC, spelled out."""
+
+    @given(st.text(max_size=20), st.text(min_size=1, max_size=40))
+    def test_contact_id_is_the_start_of_the_hmac_in_base32(self, phone: str, key: str) -> None:
+        digest = hmac.new(key.encode(), phone.encode(), hashlib.sha256).digest()
+        expected = "c-" + base64.b32encode(digest).decode().lower()[:10]
+        assert _pseudonymizer(pseudonym_key=key).contact_id(phone) == expected
+
+    @given(st.text(max_size=20), st.text(min_size=1, max_size=40))
+    def test_suppression_key_is_the_hmac_of_the_prefixed_phone(self, phone: str, key: str) -> None:
+        message = b"suppression:" + phone.encode()
+        expected = hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+        assert _pseudonymizer(pseudonym_key=key).suppression_key(phone) == expected
+
+    @given(st.from_regex(r"[0-9]{10}", fullmatch=True), st.text(min_size=1, max_size=40))
+    def test_cpr_hash_is_the_hmac_of_the_digits(self, digits: str, key: str) -> None:
+        expected = hmac.new(key.encode(), digits.encode(), hashlib.sha256).hexdigest()
+        assert _pseudonymizer(cpr_key=key).cpr_hash(digits) == expected
+
+    def test_a_known_contact_id(self) -> None:
+        assert _pseudonymizer().contact_id("+4520123456") == KNOWN_CONTACT_ID

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from store.audit import CONTACT
+from store.bulk import among
 from store.models import (
     ApiKey,
     AuditEvent,
@@ -192,7 +193,9 @@ def suppressed(*, session: Session, keys: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     found = session.scalars(
-        select(col(Suppression.phone_hash)).where(col(Suppression.phone_hash).in_(wanted))
+        select(col(Suppression.phone_hash)).where(
+            among(session, col(Suppression.phone_hash), wanted)
+        )
     )
     return set(found)
 

@@ -1,4 +1,5 @@
-"""Bulk inserts on PostgreSQL: ids drawn from a table's own sequence, then one COPY.
+"""Bulk inserts on PostgreSQL: ids drawn from a table's own sequence, then one COPY; and lookups
+of thousands of values.
 
 An executemany of thousands of rows costs the driver a round of conversions per row; COPY streams
 them. The ids are taken from the table's sequence first, as an INSERT would take them, so the
@@ -7,13 +8,29 @@ caller knows each row's id without reading it back. The caller owns the transact
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, text
+from sqlalchemy import ColumnElement, String, Table, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session
+
+
+def among(
+    session: Session, column: Mapped[str | None], values: Iterable[str]
+) -> ColumnElement[bool]:
+    """`column IN (values)` for a text column; on PostgreSQL `column = ANY(array)`, one parameter.
+
+    An IN list costs SQLAlchemy and the driver a parameter each to render, cast and send: for
+    an import's batch lookups of 2,000 phone numbers, more time than the database took.
+    """
+    wanted = list(values)
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(wanted)
+    return column == any_(bindparam(None, wanted, type_=ARRAY(String())))
 
 
 def next_ids(*, session: Session, table: Table, count: int) -> list[int]:

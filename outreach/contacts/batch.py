@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel, col
 from core.pseudonyms import Pseudonymizer
 from outreach.contacts.guard import HELD_ELSEWHERE, PHONE_CHANGE, HeldBack
 from outreach.contacts.validation import MemberRow, RejectedRow
-from store.bulk import copy_rows, next_ids
+from store.bulk import among, copy_rows, next_ids
 from store.models import Contact, Membership
 
 _MERGED_FIELDS = (
@@ -95,7 +95,12 @@ class Batch:
         statement = (
             sa_select(*_LOADED_COLUMNS, col(Membership.id).is_not(None))
             .outerjoin(Membership, on_list)
-            .where(or_(col(Contact.phone).in_(phones), col(Contact.cpr_hash).in_(hashes)))
+            .where(
+                or_(
+                    among(session, col(Contact.phone), phones),
+                    among(session, col(Contact.cpr_hash), hashes),
+                )
+            )
         )
         found = [_Contact(*row) for row in session.execute(statement)]
         return cls(

@@ -8,8 +8,7 @@ caller knows each row's id without reading it back. The caller owns the transact
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 import psycopg
 from sqlalchemy import ColumnElement, String, Table, any_, bindparam, text
@@ -35,34 +34,46 @@ def among(
 
 def next_ids(*, session: Session, table: Table, count: int) -> list[int]:
     """Draw `count` ids from the table's id sequence, ascending (PostgreSQL only)."""
-    rows = session.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+    drawn = session.execute(
+        text(
+            "SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) "
+            "FROM generate_series(1, :n)"
+        ),
         {"table": table.name, "n": count},
-    ).scalars()
-    return sorted(int(value) for value in rows)
+    ).scalar_one()  # one array, not a result row per id
+    return sorted(int(value) for value in drawn or [])
 
 
-def copy_rows(*, session: Session, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
-    """Insert the rows (all with the same keys) with one COPY; bound as an INSERT would bind."""
-    if not rows:
-        return
+def copy_rows(
+    *, session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """Insert the rows (values in `columns` order) with one COPY; bound as an INSERT would bind.
+
+    Only the columns whose type converts a value for the driver are converted, and a value the
+    same object as the row before's (a timestamp for the batch) is converted once.
+    """
     connection = session.connection()
-    names = list(rows[0])
-    processors: list[Callable[[Any], Any] | None] = [
-        table.c[name].type.bind_processor(connection.dialect) for name in names
+    processors = [
+        (index, process)
+        for index, name in enumerate(columns)
+        if (process := table.c[name].type.bind_processor(connection.dialect)) is not None
     ]
-    columns = ", ".join(f'"{name}"' for name in names)
-    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    names = ", ".join(f'"{name}"' for name in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
+    last: dict[int, tuple[object, object]] = {}
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        value if process is None else process(value)
-                        for process, value in zip(processors, row.values(), strict=True)
-                    ]
-                )
+                if processors:
+                    row = list(row)
+                    for index, process in processors:
+                        value = row[index]
+                        before = last.get(index)
+                        if before is None or before[0] is not value:
+                            before = last[index] = (value, process(value))
+                        row[index] = before[1]
+                copy.write_row(row)
     except psycopg.IntegrityError as error:  # as an INSERT's would reach the caller
         raise IntegrityError(statement, None, error) from error

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Literal
 
 from sqlalchemy import Table, and_, bindparam, or_
@@ -44,6 +45,8 @@ _LOADED_COLUMNS = (
 )  # the order of _Contact's fields
 
 Outcome = Literal["imported", "updated", "unchanged"]
+_COPIED = ("id", "phone", "public_id", *_MERGED_FIELDS)  # a new contact's columns, as COPY sends
+_copied = attrgetter(*_COPIED)
 
 
 @dataclass(slots=True)
@@ -267,15 +270,14 @@ def _copy_new(
     copy_rows(
         session=session,
         table=_CONTACTS,
-        rows=[{"id": c.id, **c.values(), "created_at": now, "updated_at": now} for c in new],
+        columns=(*_COPIED, "created_at", "updated_at"),
+        rows=[(*_copied(c), now, now) for c in new],
     )
     copy_rows(
         session=session,
         table=_MEMBERSHIPS,
-        rows=[
-            {"contact_id": c.id, "partner_id": partner_id, "created_at": now}
-            for c in [*joined, *new]
-        ],
+        columns=("contact_id", "partner_id", "created_at"),
+        rows=[(c.id, partner_id, now) for c in [*joined, *new]],
     )
 
 

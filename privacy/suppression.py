@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session
@@ -19,9 +19,17 @@ def honour(
     contacts: Iterable[tuple[int, str]],
     pseudonymizer: Pseudonymizer,
     now: datetime,
+    keys: Mapping[str, str] | None = None,
 ) -> int:
-    """Opt out the (contact id, phone) pairs whose number is suppressed; return how many."""
-    by_key = {pseudonymizer.suppression_key(phone): (cid, phone) for cid, phone in contacts}
+    """Opt out the (contact id, phone) pairs whose number is suppressed; return how many.
+
+    `keys` may hold some numbers' suppression keys already made (by phone number).
+    """
+    known = keys or {}
+    by_key = {
+        known.get(phone) or pseudonymizer.suppression_key(phone): (cid, phone)
+        for cid, phone in contacts
+    }
     found = repository.suppressed(session=session, keys=by_key)
     pairs = [by_key[key] for key in sorted(found)]
     fresh = [

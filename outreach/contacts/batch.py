@@ -148,7 +148,7 @@ class Batch:
         contact = _Contact(
             id=None,
             phone=member.phone,
-            public_id=ids.contact_id(member.phone),
+            public_id=member.public_id or ids.contact_id(member.phone),
             name=member.name or "",
             birth_date=member.birth_date,
             municipality_id=municipality_id,
@@ -183,7 +183,7 @@ class Batch:
             # the phone, so it can never collide with a later contact given the old number.
             del self.by_phone[contact.phone]
             contact.phone = member.phone
-            contact.public_id = ids.contact_id(member.phone)
+            contact.public_id = member.public_id or ids.contact_id(member.phone)
             updates["phone"] = member.phone
         self._index(contact)
         return bool(updates)

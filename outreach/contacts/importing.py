@@ -130,7 +130,11 @@ def import_members(
             created.update(c.id for c in batch.new if c.id is not None)
             # A number erased after a STOP comes back opted out: an erasure never undoes a STOP.
             suppressed += suppression.honour(
-                session=session, contacts=batch.rows(), pseudonymizer=pseudonymizer, now=now
+                session=session,
+                contacts=batch.rows(),
+                pseudonymizer=pseudonymizer,
+                now=now,
+                keys={m.phone: m.suppression_key for m in members if m.suppression_key},
             )
             done += len(chunk)
             if progress is not None:

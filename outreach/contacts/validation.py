@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from stdnum.dk import cpr as stdnum_cpr
@@ -52,6 +52,10 @@ class MemberRow:
     education: Education | None = None
     language: Language | None = None
     warnings: tuple[str, ...] = ()  # imported as it is, but worth a look (e.g. the SMS alphabet)
+    # The phone number's pseudonyms, made with the rest so that a worker process makes them
+    # too (outreach.contacts.validating): the contact's public id and its suppression key.
+    public_id: str = field(default="", compare=False, repr=False)
+    suppression_key: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,8 @@ def validate_row(
             education=parse_education(raw.get("education", "")),
             language=_language(raw.get("language", "")),
             warnings=_name_warnings(name),
+            public_id=pseudonymizer.contact_id(phone),
+            suppression_key=pseudonymizer.suppression_key(phone),
         )
     except _RowError as rejection:
         return RejectedRow(line=line, reason=str(rejection))

@@ -243,3 +243,10 @@ class TestControlCharacters:
     @pytest.mark.parametrize("char", ["\u00a0", "\u00ad", "\u200b", "\u2028", "\ufeff", "\u3000"])
     def test_other_invisible_characters_are_not_control_characters(self, char: str) -> None:
         assert isinstance(_validate(phone="20123456", workplace=f"Skole{char}n"), MemberRow)
+
+
+def test_a_member_carries_its_phone_numbers_pseudonyms() -> None:
+    member = _validate(phone="20 12 34 56")
+    assert isinstance(member, MemberRow)
+    assert member.public_id == IDS.contact_id("+4520123456")
+    assert member.suppression_key == IDS.suppression_key("+4520123456")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, cast
 from xml.etree import ElementTree
 
 import openpyxl
@@ -120,7 +120,7 @@ def read_member_file(path: Path, *, mapping: Mapping[str, str] | None = None) ->
         ignored_columns=ignored,
         used_columns=tuple((headers[i], field_of[i]) for i in sorted(field_of)),
         ignored_notes={h: why for h in ignored if (why := unused_reason(h))},
-        _rows=lambda: _project(rows(), positions, headers),
+        _rows=lambda: _project(rows(), positions, headers, text_only=kind == "csv"),
     )
 
 
@@ -128,12 +128,20 @@ def _project(
     rows: Iterator[tuple[int, Sequence[object]]],
     positions: dict[str, tuple[int, ...]],
     headers: Sequence[str],
+    *,
+    text_only: bool = False,
 ) -> Iterator[RawRow]:
-    """Keep the mapped cells of each non-blank row as text, keyed by canonical field."""
+    """Keep the mapped cells of each non-blank row as text, keyed by canonical field.
+
+    `text_only`: every cell is a str (CSV), so a row is blank when its cells joined are.
+    """
     for line, cells in rows:
         if line > MAX_ROWS + 1:
             raise MemberFileError(f"the file has more than {MAX_ROWS} rows; split the list")
-        if not any(not _is_blank(cell) for cell in cells):
+        if text_only:
+            if not "".join(cast("Sequence[str]", cells)).strip():
+                continue
+        elif not any(not _is_blank(cell) for cell in cells):
             continue
         texts: dict[str, str] = {}
         for name, indexes in positions.items():

@@ -42,9 +42,9 @@ class TestDanishCsv:
         assert list(member_file) == [(2, {"name": "Ane", "phone": "20123456", "language": "da"})]
 
     def test_line_numbers_count_blank_lines_and_skip_them(self, tmp_path: Path) -> None:
-        text = "Navn;Mobil\r\nA;20123456\r\n\r\n;\r\nB;20123457\r\n"
+        text = "Navn;Mobil\r\nA;20123456\r\n\r\n;\r\n \t;\u00a0\r\nB;20123457\r\n;.\r\n"
         path = _write(tmp_path / "m.csv", text, encoding="utf-8-sig")
-        assert [line for line, _ in read_member_file(path)] == [2, 5]
+        assert [line for line, _ in read_member_file(path)] == [2, 6, 7]
 
     def test_short_rows_get_empty_cells(self, tmp_path: Path) -> None:
         path = _write(tmp_path / "m.csv", "Navn;Mobil;Sprog\r\nA;20123456\r\n", encoding="utf-8")

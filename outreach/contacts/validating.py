@@ -15,6 +15,7 @@ in this process.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,7 +33,9 @@ Result = MemberRow | RejectedRow
 # A pool is started only for a file of more rows than this; a worker's fork costs little, but
 # below this a pool saves less than its start. Tests lower it to send small files through one.
 POOL_FROM_ROWS = 10_000
-POOL_WORKERS = 1  # PostgreSQL and this process share the cores: a second worker did not help
+# One worker keeps ahead of this process's merging and writing; a second one only took CPU from
+# it and from PostgreSQL on a two-core machine. With a single core, no pool.
+POOL_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,3 +33,18 @@ def test_among_a_nullable_column_never_matches_null(session: Session) -> None:
     session.flush()
     statement = select(col(Contact.id)).where(among(session, col(Contact.cpr_hash), ["x", "y"]))
     assert session.exec(statement).all() == []
+
+
+ODD = ['a"b', "c\\d", '\\"', "{x}", "e,f", " g ", "", "NULL", "æ ø", "h}", "{"]
+
+
+@pytest.mark.parametrize("wanted", [ODD, ODD[:1], ODD[1:2], ["{x}", "zz"], ["NULL"], [""]])
+def test_among_takes_any_text(session: Session, wanted: list[str]) -> None:
+    world = make_world(session)
+    for n, odd in enumerate(ODD):
+        add_contact(session, world, phone=odd or f"empty {n}")
+    session.flush()
+    found = session.exec(
+        select(col(Contact.phone)).where(among(session, col(Contact.phone), wanted))
+    ).all()
+    assert sorted(found) == sorted(set(wanted) & {odd for odd in ODD if odd})

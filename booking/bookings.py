@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, bindparam, select, update
+from sqlalchemy import Index, Integer, String, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from booking import closures
 from channels.port import Buttons
@@ -104,7 +104,7 @@ _BOOK_IF_FREE: dict[str, Any] = {}
 # The partial unique index that lets one active booking hold a slot (store.models.Booking).
 _ACTIVE_SLOT: Index = next(
     index
-    for index in Slot.metadata.tables["booking"].indexes
+    for index in SQLModel.metadata.tables["booking"].indexes
     if index.name == "uq_booking_active_slot"
 )
 
@@ -122,22 +122,33 @@ def end(*, session: Session, booking: Booking, status: BookingStatus, now: datet
 
 def schedule_reminder(
     *, session: Session, booking: Booking, now: datetime, window: SendWindow
-) -> Reminder | None:
-    """Schedule the reminder for the working day before; skip it when that is already past."""
+) -> bool:
+    """Schedule the reminder for the working day before; skip it when that is already past.
+
+    The row is written at once (no object: nothing in the step reads it back).
+    """
     slot = session.get_one(Slot, booking.slot_id)
     slot_day = window.local(slot.starts_at).date()
     due = reminder_due(slot_day=slot_day, window=window)
     if due <= now + timedelta(hours=1):
-        return None  # the confirmation just went out; a reminder minutes later would pester
+        return False  # the confirmation just went out; a reminder minutes later would pester
     assert booking.id is not None
-    reminder = Reminder(
-        kind=ReminderKind.BOOKING,
-        conversation_id=booking.conversation_id,
-        booking_id=booking.id,
-        due_at=due,
+    session.execute(
+        _INSERT_REMINDER,
+        {
+            "kind": ReminderKind.BOOKING.value,
+            "conversation_id": booking.conversation_id,
+            "booking_id": booking.id,
+            "due_at": due,
+            "status": DueStatus.SCHEDULED.value,
+            "done_at": None,
+        },
     )
-    session.add(reminder)
-    return reminder
+    return True
+
+
+_REMINDERS: Table = SQLModel.metadata.tables["reminder"]
+_INSERT_REMINDER = insert(_REMINDERS).inline()  # its id is not needed: no RETURNING
 
 
 def still_held(*, session: Session, booking_id: int | None, now: datetime) -> bool:

@@ -101,6 +101,37 @@ def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
     ).first()
 
 
+# The booking a new one of a slot would replace, with the slot's staff member: one query.
+_BOOKING_AND_SLOT_STAFF = (
+    select(StaffMember, Booking)
+    .select_from(Slot)
+    .join(StaffMember, col(StaffMember.id) == col(Slot.staff_member_id))
+    .outerjoin(
+        Booking,
+        and_(
+            col(Booking.conversation_id) == bindparam("conversation_id"),
+            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+        ),
+    )
+    .where(col(Slot.id) == bindparam("slot_id"))
+    .order_by(col(Booking.id).desc())
+    .limit(1)
+)
+
+
+def active_booking_and_slot_staff(
+    *, session: Session, conversation_id: int, slot_id: int
+) -> tuple[Booking | None, StaffMember | None]:
+    """Return `active_booking`, and the staff member of a slot (to be told of its booking)."""
+    row = session.execute(
+        _BOOKING_AND_SLOT_STAFF, {"conversation_id": conversation_id, "slot_id": slot_id}
+    ).first()
+    if row is None:  # no such slot: the booking is refused, and nobody is told
+        return active_booking(session=session, conversation_id=conversation_id), None
+    staff, booking = row
+    return booking, staff
+
+
 def staff_on_duty(*, session: Session, municipality_id: int) -> StaffMember | None:
     """Return the staff member who takes requests that are not about a booked slot.
 

@@ -82,6 +82,11 @@ class TestStepQueries:
             assert not reads_table(sent, table), table
         # The municipalities' names come with the campaign's row, not on their own.
         assert sum("FROM campaign" in s for s in sent) == 1
+        # The message is stored with its contact and conversation, and the first reply is noted
+        # with the new state: one UPDATE, of the conversation.
+        assert [s.split(" SET")[0] for s in sent if s.startswith("UPDATE")] == [
+            "UPDATE conversation"
+        ]
         assert not [s for s in selects(sent) if s.startswith("SELECT municipality.")]
 
     def test_a_screening_answer_reads_no_slots(self, engine: Engine) -> None:
@@ -105,4 +110,11 @@ class TestStepQueries:
         # The slot booked and its place come from that read, not from a query of their own.
         slot_rows = [s for s in selects(sent) if s.startswith("SELECT slot.id, slot.location_id")]
         assert slot_rows == free_slot_reads, slot_rows
-        assert len(selects(sent)) <= 12, selects(sent)
+        assert len(selects(sent)) <= 6, selects(sent)
+        # The booking is written only if the slot is free and open, in one statement: no
+        # savepoint, no check of its own; the slot's staff member comes with the booking it moves.
+        assert not [s for s in sent if "SAVEPOINT" in s]
+        assert not [s for s in selects(sent) if s.startswith("SELECT slot.id FROM slot")]
+        assert not [
+            s for s in selects(sent) if s.startswith("SELECT staff_member.id") and "JOIN" not in s
+        ]

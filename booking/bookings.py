@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlalchemy import Index, Integer, String, Table, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel, col
 
 from booking import closures
 from channels.port import Buttons
@@ -14,7 +16,7 @@ from core.calendar import SendWindow
 from core.errors import ConflictError
 from store import inbox
 from store.models import Booking, Contact, InboxItem, Location, Reminder, Slot, StaffMember
-from store.types import BookingStatus, DueStatus, ReminderKind
+from store.types import BookingStatus, DueStatus, ReminderKind, UTCDateTime
 
 # The working day before the conversation, at this local time.
 REMINDER_AT = time(10, 0)
@@ -44,26 +46,67 @@ def book(
     was held (attended, no-show) keeps its outcome: history is added to, never overwritten.
     A slot in a closed period counts as taken.
     """
-    if closures.slot_is_closed(session=session, slot_id=slot_id):
+    values = {
+        "slot_id": slot_id,
+        "contact_id": contact_id,
+        "conversation_id": conversation_id,
+        "status": BookingStatus.BOOKED.value,
+        "created_at": now,
+        "previous_booking_id": replacing.id if replacing is not None else None,
+    }
+    # One statement: the row is written only if the slot is open, and no active booking holds
+    # it (the unique index, which a concurrent booking waits on); the new row comes back as an
+    # object in the session. No row: closed or taken.
+    statement = _book_if_free(session.get_bind().dialect.name)
+    booking: Booking | None = session.scalars(statement, values).one_or_none()
+    if booking is None:
         raise SlotTakenError(slot_id)
-    booking = Booking(
-        slot_id=slot_id,
-        contact_id=contact_id,
-        conversation_id=conversation_id,
-        status=BookingStatus.BOOKED,
-        created_at=now,
-        previous_booking_id=replacing.id if replacing is not None else None,
-    )
-    try:
-        with session.begin_nested():
-            session.add(booking)
-            session.flush()
-    except IntegrityError as error:
-        raise SlotTakenError(slot_id) from error
     if replacing is not None and replacing.status == BookingStatus.BOOKED:
         end(session=session, booking=replacing, status=BookingStatus.MOVED, now=now)
     schedule_reminder(session=session, booking=booking, now=now, window=window)
     return booking
+
+
+def _book_if_free(dialect: str) -> Any:
+    """The INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING of a booking, built once."""
+    if dialect not in _BOOK_IF_FREE:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        open_slot = select(
+            col(Slot.id),
+            bindparam("contact_id", type_=Integer),
+            bindparam("conversation_id", type_=Integer),
+            bindparam("status", type_=String),
+            bindparam("created_at", type_=UTCDateTime()),
+            bindparam("previous_booking_id", type_=Integer),
+        ).where(col(Slot.id) == bindparam("slot_id"), ~closures.closed())
+        columns = (
+            col(Booking.slot_id),
+            col(Booking.contact_id),
+            col(Booking.conversation_id),
+            col(Booking.status),
+            col(Booking.created_at),
+            col(Booking.previous_booking_id),
+        )
+        _BOOK_IF_FREE[dialect] = (
+            insert(Booking)
+            .from_select(columns, open_slot)
+            .on_conflict_do_nothing(
+                index_elements=["slot_id"],
+                index_where=_ACTIVE_SLOT.dialect_options[dialect]["where"],
+            )
+            .returning(Booking)
+            .execution_options(dml_strategy="orm")  # the values bind the SELECT's parameters
+        )
+    return _BOOK_IF_FREE[dialect]
+
+
+_BOOK_IF_FREE: dict[str, Any] = {}
+# The partial unique index that lets one active booking hold a slot (store.models.Booking).
+_ACTIVE_SLOT: Index = next(
+    index
+    for index in SQLModel.metadata.tables["booking"].indexes
+    if index.name == "uq_booking_active_slot"
+)
 
 
 def end(*, session: Session, booking: Booking, status: BookingStatus, now: datetime) -> None:
@@ -79,22 +122,33 @@ def end(*, session: Session, booking: Booking, status: BookingStatus, now: datet
 
 def schedule_reminder(
     *, session: Session, booking: Booking, now: datetime, window: SendWindow
-) -> Reminder | None:
-    """Schedule the reminder for the working day before; skip it when that is already past."""
+) -> bool:
+    """Schedule the reminder for the working day before; skip it when that is already past.
+
+    The row is written at once (no object: nothing in the step reads it back).
+    """
     slot = session.get_one(Slot, booking.slot_id)
     slot_day = window.local(slot.starts_at).date()
     due = reminder_due(slot_day=slot_day, window=window)
     if due <= now + timedelta(hours=1):
-        return None  # the confirmation just went out; a reminder minutes later would pester
+        return False  # the confirmation just went out; a reminder minutes later would pester
     assert booking.id is not None
-    reminder = Reminder(
-        kind=ReminderKind.BOOKING,
-        conversation_id=booking.conversation_id,
-        booking_id=booking.id,
-        due_at=due,
+    session.execute(
+        _INSERT_REMINDER,
+        {
+            "kind": ReminderKind.BOOKING.value,
+            "conversation_id": booking.conversation_id,
+            "booking_id": booking.id,
+            "due_at": due,
+            "status": DueStatus.SCHEDULED.value,
+            "done_at": None,
+        },
     )
-    session.add(reminder)
-    return reminder
+    return True
+
+
+_REMINDERS: Table = SQLModel.metadata.tables["reminder"]
+_INSERT_REMINDER = insert(_REMINDERS).inline()  # its id is not needed: no RETURNING
 
 
 def still_held(*, session: Session, booking_id: int | None, now: datetime) -> bool:

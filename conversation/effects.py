@@ -144,7 +144,10 @@ def _book(
     *, session: Session, window: SendWindow, conversation: Conversation, slot_id: int, now: datetime
 ) -> None:
     assert conversation.id is not None
-    current = conversations.active_booking(session=session, conversation_id=conversation.id)
+    # The slot's staff member comes with it, for the notice below: no query of its own there.
+    current, _staff = conversations.active_booking_and_slot_staff(
+        session=session, conversation_id=conversation.id, slot_id=slot_id
+    )
     booking = bookings.book(
         session=session,
         slot_id=slot_id,

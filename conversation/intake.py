@@ -49,6 +49,17 @@ def receive_text(
     """
     # A citizen may write their CPR number; it is never stored, nor handed to the dialogue.
     text = redact_cpr(text)
+    # Who wrote, and their current conversation with its row lock (one dialogue step at a
+    # time): one query. The message is then stored once per provider id, with both.
+    conversation: Conversation | None = None
+    if contact is None:
+        found = conversations.lock_current_by_phone(session=session, phone=address)
+        if found is not None:
+            contact, conversation = found
+        else:
+            contact = conversations.contact_by_phone(session=session, phone=address)
+    elif contact.id is not None:
+        conversation = conversations.lock_current(session=session, contact_id=contact.id)
     message = outbox.record_inbound(
         session=session,
         channel=channel,
@@ -56,17 +67,12 @@ def receive_text(
         text=text,
         provider_id=provider_id,
         now=now,
+        contact_id=contact.id if conversation is not None and contact is not None else None,
+        conversation_id=conversation.id if conversation is not None else None,
     )
     if message is None:
         log.info("inbound.duplicate", channel=channel)
         return InboundResult(duplicate=True)
-    if contact is None:
-        contact = conversations.contact_by_phone(session=session, phone=address)
-    conversation = (
-        conversations.current_conversation(session=session, contact_id=contact.id)
-        if contact is not None and contact.id is not None
-        else None
-    )
     if conversation is None:
         first = _first_message(
             session=session,
@@ -80,14 +86,16 @@ def receive_text(
         )
         if isinstance(first, InboundResult):
             return first
-        conversation = first
-    assert contact is not None and conversation.id is not None
-    conversation = conversations.lock(session=session, conversation_id=conversation.id)
-    message.contact_id = contact.id
-    message.conversation_id = conversation.id
-    if conversation.replied_at is None and conversation.status == ConversationStatus.OPEN:
-        conversation.replied_at = now
+        assert contact is not None and first.id is not None
+        conversation = conversations.lock(session=session, conversation_id=first.id)
+        message.contact_id = contact.id
+        message.conversation_id = conversation.id
+    assert contact is not None
+    # The first reply is noted with the step's own change of the conversation: one UPDATE.
+    first_reply = conversation.replied_at is None and conversation.status == ConversationStatus.OPEN
     if takeover.is_held(conversation):
+        if first_reply:
+            conversation.replied_at = now
         if not is_opt_out(text, dialogue.flow.keywords.stop):
             # A person holds the conversation: the reply is theirs to answer, not the bot's.
             takeover.pass_to_person(session=session, conversation=conversation, text=text, now=now)
@@ -102,6 +110,8 @@ def receive_text(
         now=now,
         trigger=Trigger.REPLY,
     )
+    if first_reply:
+        conversation.replied_at = now
     log.info("inbound.handled", channel=channel, step=transition.state.step.value)
     return InboundResult(replies=len(transition.outbound))
 

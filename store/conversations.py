@@ -26,15 +26,27 @@ from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus
 
 # Built once per process (every inbound message runs them): each run only binds its values.
 _CONTACT_BY_PHONE = select(Contact).where(col(Contact.phone) == bindparam("phone"))
+_CURRENT_FIRST = (
+    (col(Conversation.status) == ConversationStatus.OPEN).desc(),
+    col(Conversation.created_at).desc(),
+    col(Conversation.id).desc(),
+)
 _CURRENT_CONVERSATION = (
     select(Conversation)
     .where(col(Conversation.contact_id) == bindparam("contact_id"))
-    .order_by(
-        (col(Conversation.status) == ConversationStatus.OPEN).desc(),
-        col(Conversation.created_at).desc(),
-        col(Conversation.id).desc(),
-    )
+    .order_by(*_CURRENT_FIRST)
     .limit(1)
+)
+# The current conversation with its row lock, read afresh (`lock`); by phone, with its contact.
+_LOCKED_CURRENT = _CURRENT_CONVERSATION.with_for_update().execution_options(populate_existing=True)
+_LOCKED_CURRENT_BY_PHONE = (
+    select(Contact, Conversation)
+    .join(Conversation, col(Conversation.contact_id) == col(Contact.id))
+    .where(col(Contact.phone) == bindparam("phone"))
+    .order_by(*_CURRENT_FIRST)
+    .limit(1)
+    .with_for_update(of=Conversation)
+    .execution_options(populate_existing=True)
 )
 
 
@@ -59,6 +71,24 @@ def lock(*, session: Session, conversation_id: int) -> Conversation:
     )
 
 
+def lock_current(*, session: Session, contact_id: int) -> Conversation | None:
+    """Return the current conversation (`current_conversation`) with its row lock (`lock`)."""
+    return session.scalars(_LOCKED_CURRENT, {"contact_id": contact_id}).first()
+
+
+def lock_current_by_phone(*, session: Session, phone: str) -> tuple[Contact, Conversation] | None:
+    """Return the contact with this phone number and their current conversation, locked.
+
+    One query for `contact_by_phone`, `current_conversation` and `lock`; None when the number
+    has no contact, or the contact no conversation.
+    """
+    row = session.execute(_LOCKED_CURRENT_BY_PHONE, {"phone": phone}).first()
+    if row is None:
+        return None
+    contact, conversation = row
+    return contact, conversation
+
+
 def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
     """Return the booking that holds a slot in this conversation, if any."""
     return session.scalars(
@@ -69,6 +99,37 @@ def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
         )
         .order_by(col(Booking.id).desc())
     ).first()
+
+
+# The booking a new one of a slot would replace, with the slot's staff member: one query.
+_BOOKING_AND_SLOT_STAFF = (
+    select(StaffMember, Booking)
+    .select_from(Slot)
+    .join(StaffMember, col(StaffMember.id) == col(Slot.staff_member_id))
+    .outerjoin(
+        Booking,
+        and_(
+            col(Booking.conversation_id) == bindparam("conversation_id"),
+            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+        ),
+    )
+    .where(col(Slot.id) == bindparam("slot_id"))
+    .order_by(col(Booking.id).desc())
+    .limit(1)
+)
+
+
+def active_booking_and_slot_staff(
+    *, session: Session, conversation_id: int, slot_id: int
+) -> tuple[Booking | None, StaffMember | None]:
+    """Return `active_booking`, and the staff member of a slot (to be told of its booking)."""
+    row = session.execute(
+        _BOOKING_AND_SLOT_STAFF, {"conversation_id": conversation_id, "slot_id": slot_id}
+    ).first()
+    if row is None:  # no such slot: the booking is refused, and nobody is told
+        return active_booking(session=session, conversation_id=conversation_id), None
+    staff, booking = row
+    return booking, staff
 
 
 def staff_on_duty(*, session: Session, municipality_id: int) -> StaffMember | None:

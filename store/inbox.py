@@ -160,7 +160,10 @@ def open_item(
     notice: str = "none",
     notice_message_id: int | None = None,
 ) -> InboxItem:
-    """Open an item in a staff member's inbox (None: the municipality's, for the coordinator)."""
+    """Open an item in a staff member's inbox (None: the municipality's, for the coordinator).
+
+    The item is written with the session's next flush, the step's own at commit at the latest.
+    """
     municipality_id = staff.municipality_id if staff is not None else about.municipality_id
     assert municipality_id is not None
     item = InboxItem(
@@ -180,7 +183,6 @@ def open_item(
         due_at=about.due_at,
     )
     session.add(item)
-    session.flush()
     return item
 
 

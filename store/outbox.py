@@ -92,9 +92,16 @@ def record_inbound(
     text: str,
     provider_id: str,
     now: datetime,
+    contact_id: int | None = None,
+    conversation_id: int | None = None,
 ) -> Message | None:
-    """Store an inbound message once per provider id; None when it was seen before."""
+    """Store an inbound message once per provider id; None when it was seen before.
+
+    The contact and conversation it belongs to, when known already, are written with it.
+    """
     values = {
+        "contact_id": contact_id,
+        "conversation_id": conversation_id,
         "direction": Direction.IN.value,
         "channel": channel,
         "address": address,

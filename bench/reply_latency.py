@@ -40,6 +40,7 @@ from bench.webhook import (
     _env,
     _fixture,
     _recruitbot_command,
+    post_signed,
     processes,
     service_core,
     serving,
@@ -186,14 +187,7 @@ async def _post(
                 if pace and (wait := begin + index / pace - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
                 started[number] = time.time()
-                response = await http.post(
-                    PATH,
-                    content=signed.body,
-                    headers={
-                        "Content-Type": "application/x-www-form-urlencoded",
-                        "X-Twilio-Signature": signed.signature,
-                    },
-                )
+                response = await post_signed(http, signed)
                 if response.status_code != 200:
                     raise RuntimeError(f"the webhook answered {response.status_code}")
 

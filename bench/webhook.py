@@ -248,6 +248,18 @@ def _runs(base: str, requests: list[Signed], *, size: int) -> tuple[Load, Load]:
     return asyncio.run(_load(base, full, rate=None)), asyncio.run(_load(base, paced, rate=RATE))
 
 
+async def post_signed(http: httpx.AsyncClient, signed: Signed) -> httpx.Response:
+    """POST one signed reply to the SMS webhook, as Twilio would."""
+    return await http.post(
+        PATH,
+        content=signed.body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signed.signature,
+        },
+    )
+
+
 async def _load(base: str, requests: list[Signed], *, rate: float | None) -> Load:
     """Post every request from CLIENTS clients; with `rate`, each at its scheduled time.
 
@@ -265,14 +277,7 @@ async def _load(base: str, requests: list[Signed], *, rate: float | None) -> Loa
             due = start + index / rate if rate else time.perf_counter()
             if rate and (wait := due - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
-            response = await http.post(
-                PATH,
-                content=signed.body,
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Twilio-Signature": signed.signature,
-                },
-            )
+            response = await post_signed(http, signed)
             # Paced: measured from the time it was due, so a backlog counts as waiting.
             latencies.append(1000 * (time.perf_counter() - due))
             failures += response.status_code != 200

@@ -145,7 +145,7 @@ def _book(
 ) -> None:
     assert conversation.id is not None
     # The slot's staff member comes with it, for the notice below: no query of its own there.
-    current, _staff = conversations.active_booking_and_slot_staff(
+    current, staff = conversations.active_booking_and_slot_staff(
         session=session, conversation_id=conversation.id, slot_id=slot_id
     )
     booking = bookings.book(
@@ -171,6 +171,7 @@ def _book(
         now=now,
         buttons=attendance_buttons(booking.id),  # Mødt / Udeblevet, on Telegram
         about=_about(session=session, conversation=conversation, booking_id=booking.id),
+        staff=staff,
     )
 
 
@@ -205,9 +206,12 @@ def _notify_about_slot(
     now: datetime,
     buttons: Buttons = (),
     about: inbox.About | None = None,
+    staff: StaffMember | None = None,
 ) -> None:
+    """Tell the slot's staff member; `staff` when the caller has read them already."""
     slot = session.get_one(Slot, slot_id)
-    staff = session.get_one(StaffMember, slot.staff_member_id)
+    if staff is None:
+        staff = session.get_one(StaffMember, slot.staff_member_id)
     text = bookings.describe_for_staff(
         contact=session.get_one(Contact, contact_id),
         slot=slot,

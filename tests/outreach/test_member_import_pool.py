@@ -19,6 +19,7 @@ from core.pseudonyms import Pseudonymizer
 from outreach.contacts import MemberFileError, PartnerOwner, import_members, read_member_file
 from outreach.contacts import importing as importing_module
 from outreach.contacts import reading as reading_module
+from outreach.contacts.importing import ImportReport
 from privacy import repository as privacy_repository
 from store.models import Contact, Membership, Municipality, OptOut, Partner
 from tests.outreach.worlds import recorded_pools
@@ -93,7 +94,15 @@ def _outcome(
 ) -> tuple[dict[str, object], list[int], list[tuple[Any, ...]]]:
     """Import the file and return the report, the progress seen and what the store holds."""
     seen: list[int] = []
-    report = import_members(
+    report = _import(session, path, workers=workers, pool_from=pool_from, seen=seen)
+    session.flush()
+    return report.as_dict(), seen, _stored(session)
+
+
+def _import(
+    session: Session, path: Path, *, workers: int, pool_from: int, seen: list[int]
+) -> ImportReport:
+    return import_members(
         session=session,
         rows=read_member_file(path),
         partner_name="FOA Roskilde",
@@ -104,8 +113,6 @@ def _outcome(
         workers=workers,
         pool_from=pool_from,
     )
-    session.flush()
-    return report.as_dict(), seen, _stored(session)
 
 
 def _stored(session: Session) -> list[tuple[Any, ...]]:
@@ -183,17 +190,7 @@ class TestPool:
         for workers in (0, 2):
             seen: list[int] = []
             with pytest.raises(MemberFileError) as raised:
-                import_members(
-                    session=session,
-                    rows=read_member_file(path),
-                    partner_name="FOA Roskilde",
-                    pseudonymizer=IDS,
-                    now=NOW,
-                    owner=PartnerOwner(municipality="Roskilde"),
-                    progress=seen.append,
-                    workers=workers,
-                    pool_from=0,
-                )
+                _import(session, path, workers=workers, pool_from=0, seen=seen)
             outcomes.append((str(raised.value), seen))
             session.rollback()
         assert outcomes[0] == outcomes[1]

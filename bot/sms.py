@@ -79,4 +79,23 @@ def to_gsm(text: str) -> str | None:
 
 def gsm_safe(text: str) -> str:
     """Fold `text` into the GSM alphabet, dropping the characters that have no match."""
+    if _ALPHABET.issuperset(text):
+        return text  # already GSM-7, as nearly every text is: nothing to fold
     return "".join(part for part in (_fold_char(char) for char in text) if part is not None)
+
+
+def _alphabet() -> frozenset[str]:
+    """The characters GSM-7 has: each septet, and each after the escape to the extension table."""
+    found = set()
+    for code in range(256):
+        for sequence in (bytes([code]), b"\x1b" + bytes([code])):
+            try:
+                char = sequence.decode(CODEC)
+            except UnicodeDecodeError:
+                continue
+            if len(char) == 1 and septets(char) is not None:
+                found.add(char)
+    return frozenset(found)
+
+
+_ALPHABET = _alphabet()

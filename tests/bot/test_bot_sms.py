@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.engine import step
 from bot.flow import DEFAULT_FLOW, LANGUAGES, TEXT_KEYS
 from bot.flows.common import values
-from bot.sms import MAX_SEPTETS, fits, gsm_safe, septets, to_gsm
+from bot.sms import _ALPHABET, MAX_SEPTETS, _fold_char, fits, gsm_safe, septets, to_gsm
 from bot.types import (
     Context,
     ConversationState,
@@ -89,6 +91,19 @@ class TestCounting:
         assert to_gsm("Zoë Łukasiewicz") == "Zoe Lukasiewicz"
         assert to_gsm("李") is None
         assert gsm_safe("“Sundhedshuset” – Køge 🙂") == '"Sundhedshuset" - Køge '
+
+    @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+    def test_text_already_in_the_alphabet_is_kept_and_the_rest_folded_char_by_char(
+        self, text: str
+    ) -> None:
+        # The short path (the whole text is GSM-7) says what folding each character says.
+        folded = "".join(part for part in map(_fold_char, text) if part is not None)
+        assert gsm_safe(text) == folded
+        assert septets(gsm_safe(text)) is not None
+
+    def test_the_alphabet_is_every_character_gsm7_can_write(self) -> None:
+        writable = {chr(code) for code in range(0x2100) if septets(chr(code)) is not None}
+        assert writable - {"\x1b"} == _ALPHABET  # the escape itself is no character to write
 
     def test_a_name_that_cannot_be_written_is_left_out(self) -> None:
         ctx = Context(sender="Roskilde Kommune", first_name="李")

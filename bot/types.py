@@ -8,9 +8,10 @@ to know about the world comes in through `Context`; everything it wants done com
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any, Literal
 
 Language = Literal["da", "en"]
@@ -221,6 +222,24 @@ HEALTH_SCALE = ("fremragende", "vaeldig_godt", "godt", "mindre_godt", "daarligt"
 CHRONIC_DISEASES = ("musculoskeletal", "lungs", "diabetes", "heart", "other")
 
 
+def _plain(value: Any) -> Any:
+    """A state as JSON sees it: dataclasses as dicts, tuples as lists, the rest as it is."""
+    if value is None or isinstance(value, str | int | float):  # bool and StrEnum too
+        return value
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    return value
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
 @dataclass(frozen=True)
 class ConversationState:
     """The whole dialogue state; stored as JSON on the conversation row."""
@@ -244,8 +263,8 @@ class ConversationState:
         return replace(self, **changes)
 
     def to_json(self) -> str:
-        """Serialise for the store."""
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """Serialise for the store: what `json.dumps(asdict(state))` writes, without its copies."""
+        return json.dumps(_plain(self), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, raw: str) -> ConversationState:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -173,6 +175,9 @@ class TestStepProperties:
             assert message.text.strip()
             assert "{" not in message.text
         assert ConversationState.from_json(transition.state.to_json()) == transition.state
+        # The store's JSON is what the standard library's `asdict` makes of the state.
+        plain = json.dumps(asdict(transition.state), ensure_ascii=False, sort_keys=True)
+        assert transition.state.to_json() == plain
 
     @SETTINGS
     @given(states, inbounds, contexts)

@@ -52,8 +52,12 @@ def apply(
     campaign: Campaign,
     transition: Transition,
     now: datetime,
+    said: str | None = None,
 ) -> None:
-    """Carry out each effect; raises SlotTakenError before anything is queued if a race is lost."""
+    """Carry out each effect; raises SlotTakenError before anything is queued if a race is lost.
+
+    `said` is what the citizen wrote in this step, if they did: a notice to staff quotes it.
+    """
     for effect in transition.effects:
         _apply_one(
             session=session,
@@ -63,6 +67,7 @@ def apply(
             campaign=campaign,
             effect=effect,
             now=now,
+            said=said,
         )
 
 
@@ -75,15 +80,21 @@ def _apply_one(
     campaign: Campaign,
     effect: Effect,
     now: datetime,
+    said: str | None,
 ) -> None:
     assert conversation.id is not None and contact.id is not None
     match effect:
         case BookSlot(slot_id=slot_id):
             _book(
-                session=session, window=window, conversation=conversation, slot_id=slot_id, now=now
+                session=session,
+                window=window,
+                conversation=conversation,
+                slot_id=slot_id,
+                now=now,
+                said=said,
             )
         case CancelBooking():
-            _cancel(session=session, window=window, conversation=conversation, now=now)
+            _cancel(session=session, window=window, conversation=conversation, now=now, said=said)
         case OptOut():
             optout.opt_out(
                 session=session,
@@ -127,6 +138,7 @@ def _apply_one(
                 text=STAFF_TEXT.get(reason, reason),
                 kind=f"staff_{reason}",
                 now=now,
+                said=said,
             )
         case ReopenConversation():
             # The citizen cancelled and asks for a new time while the case is recent.
@@ -141,7 +153,13 @@ def _apply_one(
 
 
 def _book(
-    *, session: Session, window: SendWindow, conversation: Conversation, slot_id: int, now: datetime
+    *,
+    session: Session,
+    window: SendWindow,
+    conversation: Conversation,
+    slot_id: int,
+    now: datetime,
+    said: str | None,
 ) -> None:
     assert conversation.id is not None
     # The slot's staff member comes with it, for the notice below: no query of its own there.
@@ -170,13 +188,18 @@ def _book(
         kind=kind,
         now=now,
         buttons=attendance_buttons(booking.id),  # Mødt / Udeblevet, on Telegram
-        about=_about(session=session, conversation=conversation, booking_id=booking.id),
+        about=_about(session=session, conversation=conversation, booking_id=booking.id, said=said),
         staff=staff,
     )
 
 
 def _cancel(
-    *, session: Session, window: SendWindow, conversation: Conversation, now: datetime
+    *,
+    session: Session,
+    window: SendWindow,
+    conversation: Conversation,
+    now: datetime,
+    said: str | None,
 ) -> None:
     assert conversation.id is not None
     current = conversations.active_booking(session=session, conversation_id=conversation.id)
@@ -191,7 +214,7 @@ def _cancel(
         label="Booking aflyst",
         kind="staff_cancellation",
         now=now,
-        about=_about(session=session, conversation=conversation, booking_id=current.id),
+        about=_about(session=session, conversation=conversation, booking_id=current.id, said=said),
     )
 
 
@@ -236,8 +259,12 @@ def _about(
     municipality_id: int | None = None,
     booking_id: int | None = None,
     due_at: datetime | None = None,
+    said: str | None = None,
 ) -> inbox.About:
-    """Describe the conversation a notice is about, with the citizen's latest words."""
+    """Describe the conversation a notice is about, with the citizen's latest words.
+
+    They are `said` when the citizen wrote in this step (stored already: no query for them).
+    """
     assert conversation.id is not None
     return inbox.About(
         municipality_id=municipality_id,
@@ -245,7 +272,11 @@ def _about(
         conversation_id=conversation.id,
         booking_id=booking_id,
         campaign_id=conversation.campaign_id,
-        cause=inbox.last_inbound_text(session=session, conversation_id=conversation.id),
+        cause=(
+            said
+            if said is not None
+            else inbox.last_inbound_text(session=session, conversation_id=conversation.id)
+        ),
         due_at=due_at,
     )
 
@@ -260,6 +291,7 @@ def _notify(
     text: str,
     kind: str,
     now: datetime,
+    said: str | None,
 ) -> None:
     """Tell the staff member of the citizen's booking, or the municipality's staff on duty.
 
@@ -279,6 +311,7 @@ def _notify(
         municipality_id=campaign.municipality_id,
         booking_id=booking.id if booking else None,
         due_at=inbox.callback_due(window=window, now=now) if promised else None,
+        said=said,
     )
     who = f"{contact.name or 'ukendt navn'}, {contact.phone} (ref. {contact.public_id})"
     inbox.notify(

@@ -16,7 +16,7 @@ from core.cpr import redact_cpr
 from delivery import optout
 from inbox import takeover
 from store import conversations, outbox
-from store.models import Contact, Conversation, Message
+from store.models import Contact, Conversation
 from store.types import ConversationStatus, Trigger
 
 log = structlog.get_logger(__name__)
@@ -52,15 +52,17 @@ def receive_text(
     # Who wrote, and their current conversation with its row lock (one dialogue step at a
     # time): one query. The message is then stored once per provider id, with both.
     conversation: Conversation | None = None
+    facts: conversations.StepRow | None = None  # what the step reads first, read with the lock
+    found: conversations.LockedStep | None = None
     if contact is None:
         found = conversations.lock_current_by_phone(session=session, phone=address)
-        if found is not None:
-            contact, conversation = found
-        else:
+        if found is None:
             contact = conversations.contact_by_phone(session=session, phone=address)
     elif contact.id is not None:
-        conversation = conversations.lock_current(session=session, contact_id=contact.id)
-    message = outbox.record_inbound(
+        found = conversations.lock_current(session=session, contact_id=contact.id)
+    if found is not None:
+        contact, conversation, facts = found.contact, found.conversation, found.facts
+    message_id = outbox.record_inbound(
         session=session,
         channel=channel,
         address=address,
@@ -70,7 +72,7 @@ def receive_text(
         contact_id=contact.id if conversation is not None and contact is not None else None,
         conversation_id=conversation.id if conversation is not None else None,
     )
-    if message is None:
+    if message_id is None:
         log.info("inbound.duplicate", channel=channel)
         return InboundResult(duplicate=True)
     if conversation is None:
@@ -82,14 +84,15 @@ def receive_text(
             text=text,
             now=now,
             contact=contact,
-            message=message,
+            message_id=message_id,
         )
         if isinstance(first, InboundResult):
             return first
-        assert contact is not None and first.id is not None
+        assert contact is not None and contact.id is not None and first.id is not None
         conversation = conversations.lock(session=session, conversation_id=first.id)
-        message.contact_id = contact.id
-        message.conversation_id = conversation.id
+        outbox.link_inbound(
+            session=session, message_id=message_id, contact_id=contact.id, conversation_id=first.id
+        )
     assert contact is not None
     # The first reply is noted with the step's own change of the conversation: one UPDATE.
     first_reply = conversation.replied_at is None and conversation.status == ConversationStatus.OPEN
@@ -109,6 +112,7 @@ def receive_text(
         inbound=Text(text),
         now=now,
         trigger=Trigger.REPLY,
+        facts=facts,
     )
     if first_reply:
         conversation.replied_at = now
@@ -125,7 +129,7 @@ def _first_message(
     text: str,
     now: datetime,
     contact: Contact | None,
-    message: Message,
+    message_id: int,
 ) -> InboundResult | Conversation:
     """Handle a message from someone with no conversation (`conversation.write_first`).
 
@@ -147,7 +151,13 @@ def _first_message(
             now=now,
         )
         if taken is not None:
-            message.contact_id, message.conversation_id = contact.id, taken.id
+            assert taken.id is not None
+            outbox.link_inbound(
+                session=session,
+                message_id=message_id,
+                contact_id=contact.id,
+                conversation_id=taken.id,
+            )
             return InboundResult(replies=1)
         current = conversations.current_conversation(session=session, contact_id=contact.id)
         if current is not None:

@@ -144,24 +144,30 @@ def advance(
     trigger: Trigger,
     telegram: TelegramInvite | None = None,
     wrote_first: bool = False,
+    facts: conversations.StepRow | None = None,
 ) -> Transition:
     """Run one step of the engine on a stored conversation and apply the result.
 
     `telegram` is what the invitation can say about continuing on Telegram; `wrote_first`, that
-    the citizen wrote before any invitation.
+    the citizen wrote before any invitation; `facts`, the conversation's `step_row` when the
+    caller read it with the conversation's lock (`conversations.lock_current`).
     """
     contact = session.get_one(Contact, conversation.contact_id)
-    # The campaign, both municipalities and the invitation's variant: one query for the step.
-    facts = conversations.step_row(
-        session=session,
-        campaign_id=conversation.campaign_id,
-        contact_id=conversation.contact_id,
-        home_id=contact.municipality_id or None,
-    )
+    if facts is None:
+        # The campaign, both municipalities and the invitation's variant: one query for the step.
+        facts = conversations.step_row(
+            session=session,
+            campaign_id=conversation.campaign_id,
+            contact_id=conversation.contact_id,
+            home_id=contact.municipality_id or None,
+        )
     campaign = facts.campaign
     flow = flow_for(
         flow=dialogue.flow, variant=variant_in_use(campaign=campaign, variant=facts.variant)
     )
+
+    # What the citizen wrote in this step (stored by the intake), for a notice to quote.
+    said = inbound.text if isinstance(inbound, Text) and trigger == Trigger.REPLY else None
 
     def run(state: ConversationState, event: Inbound) -> Transition:
         ctx = build_context(
@@ -185,6 +191,7 @@ def advance(
             campaign=campaign,
             transition=transition,
             now=now,
+            said=said,
         )
         return transition
 

@@ -87,7 +87,7 @@ def reply(
         raise ConflictError("an empty message is not sent")
     last_in = inbox.last_inbound_at(session=session, conversation_id=conversation_id)
     answering = last_in is not None and now - last_in <= ANSWERING
-    message = outbox.queue(
+    message_id = outbox.queue(
         session=session,
         channel=conversation.channel,
         address=contact.phone,
@@ -99,9 +99,8 @@ def reply(
         conversation_id=conversation_id,
         staff_member_id=scope.staff_member_id,
     )
-    session.flush()
-    _audit(session, scope, "conversation.reply", conversation_id, now, f"message {message.id}")
-    return message
+    _audit(session, scope, "conversation.reply", conversation_id, now, f"message {message_id}")
+    return session.get_one(Message, message_id)
 
 
 def hand_back(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import aliased
@@ -37,17 +38,6 @@ _CURRENT_CONVERSATION = (
     .order_by(*_CURRENT_FIRST)
     .limit(1)
 )
-# The current conversation with its row lock, read afresh (`lock`); by phone, with its contact.
-_LOCKED_CURRENT = _CURRENT_CONVERSATION.with_for_update().execution_options(populate_existing=True)
-_LOCKED_CURRENT_BY_PHONE = (
-    select(Contact, Conversation)
-    .join(Conversation, col(Conversation.contact_id) == col(Contact.id))
-    .where(col(Contact.phone) == bindparam("phone"))
-    .order_by(*_CURRENT_FIRST)
-    .limit(1)
-    .with_for_update(of=Conversation)
-    .execution_options(populate_existing=True)
-)
 
 
 def contact_by_phone(*, session: Session, phone: str) -> Contact | None:
@@ -71,22 +61,41 @@ def lock(*, session: Session, conversation_id: int) -> Conversation:
     )
 
 
-def lock_current(*, session: Session, contact_id: int) -> Conversation | None:
-    """Return the current conversation (`current_conversation`) with its row lock (`lock`)."""
-    return session.scalars(_LOCKED_CURRENT, {"contact_id": contact_id}).first()
+@dataclass(frozen=True)
+class LockedStep:
+    """A citizen's current conversation, locked, with all else a dialogue step reads first."""
+
+    contact: Contact
+    conversation: Conversation
+    facts: StepRow  # of the conversation's campaign
 
 
-def lock_current_by_phone(*, session: Session, phone: str) -> tuple[Contact, Conversation] | None:
-    """Return the contact with this phone number and their current conversation, locked.
+def lock_current(*, session: Session, contact_id: int) -> LockedStep | None:
+    """Return the current conversation (`current_conversation`) with its row lock (`lock`).
 
-    One query for `contact_by_phone`, `current_conversation` and `lock`; None when the number
-    has no contact, or the contact no conversation.
+    With it come the contact and the step's facts (`step_row`): one query for the three.
     """
-    row = session.execute(_LOCKED_CURRENT_BY_PHONE, {"phone": phone}).first()
+    return _locked_step(session, _LOCKED_STEP_BY_CONTACT, {"contact_id": contact_id})
+
+
+def lock_current_by_phone(*, session: Session, phone: str) -> LockedStep | None:
+    """Return `lock_current` of the contact with this phone number.
+
+    One query for `contact_by_phone`, `current_conversation`, `lock` and `step_row`; None when
+    the number has no contact, or the contact no conversation.
+    """
+    return _locked_step(session, _LOCKED_STEP_BY_PHONE, {"phone": phone})
+
+
+def _locked_step(session: Session, statement: Any, values: dict[str, Any]) -> LockedStep | None:
+    row = session.execute(statement, values).first()
     if row is None:
         return None
-    contact, conversation = row
-    return contact, conversation
+    contact, conversation, campaign, target_name, home_name, variant = row
+    facts = StepRow(
+        campaign=campaign, target_name=target_name, home_name=home_name, variant=variant
+    )
+    return LockedStep(contact=contact, conversation=conversation, facts=facts)
 
 
 def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
@@ -192,6 +201,47 @@ _STEP_ROW = (
     )
     .where(col(Campaign.id) == bindparam("campaign_id"))
 )
+
+
+def _locked_step_statement(where: Any) -> Any:
+    """The current conversation of the contact `where` picks, locked, with `_STEP_ROW`'s facts."""
+    return (
+        select(
+            Contact,
+            Conversation,
+            Campaign,
+            col(Municipality.name),
+            col(_HOME.name),
+            CampaignVariant,
+        )
+        .join(Conversation, col(Conversation.contact_id) == col(Contact.id))
+        .join(Campaign, col(Campaign.id) == col(Conversation.campaign_id))
+        .join(Municipality, col(Municipality.id) == col(Campaign.municipality_id))
+        .outerjoin(_HOME, col(_HOME.id) == col(Contact.municipality_id))
+        .outerjoin(
+            Invitation,
+            and_(
+                col(Invitation.campaign_id) == col(Campaign.id),
+                col(Invitation.contact_id) == col(Contact.id),
+            ),
+        )
+        .outerjoin(
+            CampaignVariant,
+            and_(
+                col(CampaignVariant.campaign_id) == col(Campaign.id),
+                col(CampaignVariant.key) == col(Invitation.variant),
+            ),
+        )
+        .where(where)
+        .order_by(*_CURRENT_FIRST)
+        .limit(1)
+        .with_for_update(of=Conversation)
+        .execution_options(populate_existing=True)  # the conversation read afresh (`lock`)
+    )
+
+
+_LOCKED_STEP_BY_PHONE = _locked_step_statement(col(Contact.phone) == bindparam("phone"))
+_LOCKED_STEP_BY_CONTACT = _locked_step_statement(col(Contact.id) == bindparam("contact_id"))
 _BOOKED_SLOT = (
     select(Booking, Slot, Location, StaffMember)
     .join(Slot, col(Slot.id) == col(Booking.slot_id))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -133,7 +133,9 @@ def unit_of_work(engine: Engine, *, busy_timeout_ms: int | None = None) -> Itera
             try:
                 if busy_timeout_ms is not None and engine.dialect.name == "postgresql":
                     # The same bound on waiting for another transaction's row or index lock.
-                    session.execute(text(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}"))
+                    session.connection().exec_driver_sql(
+                        f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}"
+                    )
                 yield session
                 session.commit()
             except BaseException:

@@ -122,7 +122,7 @@ def notify(
         item_kind = "question"
     notice_message_id: int | None = None
     if staff is not None:
-        message = _queue(
+        message_id = _queue(
             session=session,
             staff=staff,
             route=route,
@@ -133,8 +133,7 @@ def notify(
             sms=_sms_text(session=session, kind=kind, item_kind=item_kind, about=about),
         )
         if item_kind is not None and route != "none":
-            session.flush()  # the item points at its notice
-            notice_message_id = message.id
+            notice_message_id = message_id  # the item points at its notice
     if item_kind is None:
         return None
     return open_item(
@@ -243,7 +242,7 @@ def _queue(
     now: datetime,
     buttons: outbox.Buttons,
     sms: str,
-) -> Message:
+) -> int:
     if route == "sms":
         channel, address, text, buttons = SMS_CHANNEL, staff.phone, sms, ()
     else:

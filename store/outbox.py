@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, Table, exists, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from core.calendar import COPENHAGEN
 from store.models import Campaign, CampaignBlackout, Conversation, Message, OptOut
@@ -40,26 +40,37 @@ def queue(
     conversation_id: int | None = None,
     staff_member_id: int | None = None,
     buttons: Buttons = (),
-) -> Message:
-    """Write an outbound message to the outbox, in the caller's transaction."""
-    message = Message(
-        contact_id=contact_id,
-        conversation_id=conversation_id,
-        staff_member_id=staff_member_id,
-        direction=Direction.OUT,
-        channel=channel,
-        address=address,
-        kind=kind,
-        trigger=trigger,
-        text=text,
-        status=MessageStatus.QUEUED,
-        created_at=now,
-        next_attempt_at=now,
-        meta=json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
-    )
-    session.add(message)
+) -> int:
+    """Write an outbound message to the outbox, in the caller's transaction; return its id.
+
+    The row is written at once, with no object in the session (`session.get` reads it): the
+    ids follow the order messages are queued in, and a dialogue step pays for no object.
+    """
+    values = {
+        "contact_id": contact_id,
+        "conversation_id": conversation_id,
+        "staff_member_id": staff_member_id,
+        "direction": Direction.OUT.value,
+        "channel": channel,
+        "address": address,
+        "kind": kind,
+        "trigger": trigger.value,
+        "text": text,
+        "status": MessageStatus.QUEUED.value,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "meta": json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
+    }
+    # Core on the session's connection: no ORM on the way (an object is not wanted here).
+    written = session.connection().execute(_INSERT_OUTBOUND, values).inserted_primary_key
     note_queued(session, address)
-    return message
+    assert written is not None
+    return int(written[0])
+
+
+_MESSAGES: Table = SQLModel.metadata.tables["message"]
+_INSERT_OUTBOUND = insert(_MESSAGES)
 
 
 def note_queued(session: Session, address: str) -> None:
@@ -94,8 +105,8 @@ def record_inbound(
     now: datetime,
     contact_id: int | None = None,
     conversation_id: int | None = None,
-) -> Message | None:
-    """Store an inbound message once per provider id; None when it was seen before.
+) -> int | None:
+    """Store an inbound message once per provider id: its id, or None when it was seen before.
 
     The contact and conversation it belongs to, when known already, are written with it.
     """
@@ -114,21 +125,32 @@ def record_inbound(
         "created_at": now,
     }
     statement = _inbound_insert(session.get_bind().dialect.name)
-    # The new row comes back as an object in the session: no second query for it.
-    return session.scalars(statement, [values]).one_or_none()
+    found: int | None = session.connection().execute(statement, values).scalar_one_or_none()
+    return found
+
+
+def link_inbound(
+    *, session: Session, message_id: int, contact_id: int, conversation_id: int
+) -> None:
+    """Note whose conversation an inbound message turned out to belong to (a first message)."""
+    session.connection().execute(
+        update(_MESSAGES)
+        .where(_MESSAGES.c.id == message_id)
+        .values(contact_id=contact_id, conversation_id=conversation_id)
+    )
 
 
 def _inbound_insert(dialect: str) -> Any:
-    """The INSERT … ON CONFLICT DO NOTHING RETURNING of an inbound message, built once."""
+    """The INSERT … ON CONFLICT DO NOTHING RETURNING id of an inbound message, built once."""
     if dialect not in _INBOUND_INSERT:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         _INBOUND_INSERT[dialect] = (
-            insert(Message)
+            insert(_MESSAGES)
             .on_conflict_do_nothing(
                 index_elements=["channel", "direction", "provider_id"],
-                index_where=col(Message.provider_id).is_not(None),
+                index_where=_MESSAGES.c.provider_id.is_not(None),
             )
-            .returning(Message)
+            .returning(_MESSAGES.c.id)
         )
     return _INBOUND_INSERT[dialect]
 

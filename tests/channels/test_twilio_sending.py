@@ -25,7 +25,7 @@ def queue_to(engine: Engine) -> tuple[Contact, Message]:
     with Session(engine, expire_on_commit=False) as session:
         world = make_world(session)
         contact = add_contact(session, world, phone="+4520123456")
-        message = outbox.queue(
+        message_id = outbox.queue(
             session=session,
             channel="twilio",
             address=contact.phone,
@@ -35,6 +35,7 @@ def queue_to(engine: Engine) -> tuple[Contact, Message]:
             now=NOON,
             contact_id=contact.id,
         )
+        message = session.get_one(Message, message_id)
         session.commit()
     return contact, message
 
@@ -183,7 +184,7 @@ class TestUnknownOutcomes:
         twilio_api.clock = lambda: NOON
         contact, first = queue_to(engine)
         with Session(engine, expire_on_commit=False) as session:
-            second = outbox.queue(
+            second_id = outbox.queue(
                 session=session,
                 channel="twilio",
                 address=contact.phone,
@@ -193,6 +194,7 @@ class TestUnknownOutcomes:
                 now=NOON,
                 contact_id=contact.id,
             )
+            second = session.get_one(Message, second_id)
             session.commit()
         twilio_api.then(Drop(accepted=True), Drop(accepted=False))
         send(engine, twilio_api)

@@ -28,15 +28,18 @@ def queue(
     kind: str = "question",
     now: datetime = MONDAY,
 ) -> Message:
-    message = outbox.queue(
-        session=session,
-        channel="console",
-        address="+4520000001",
-        kind=kind,
-        trigger=trigger,
-        text="Hej",
-        now=now,
-        contact_id=contact_id,
+    message = session.get_one(
+        Message,
+        outbox.queue(
+            session=session,
+            channel="console",
+            address="+4520000001",
+            kind=kind,
+            trigger=trigger,
+            text="Hej",
+            now=now,
+            contact_id=contact_id,
+        ),
     )
     session.commit()
     return message

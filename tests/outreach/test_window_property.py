@@ -132,7 +132,7 @@ def _world(session: Session) -> tuple[object, Conversation]:
 def _queued(
     session: Session, conversation: Conversation, *, orphan: bool, now: datetime
 ) -> Message:
-    message = outbox.queue(
+    message_id = outbox.queue(
         session=session,
         channel="console",
         address="+4520000001",
@@ -142,8 +142,7 @@ def _queued(
         now=now - timedelta(minutes=1),
         conversation_id=None if orphan else conversation.id,
     )
-    session.flush()
-    return message
+    return session.get_one(Message, message_id)
 
 
 def _open(

@@ -298,7 +298,7 @@ class TestSenderAgainstADeliveryReport:
             with unit_of_work(engine) as session:
                 world = make_world(session, now=NOW)
                 contact = add_contact(session, world, phone=phone(1), now=NOW)
-                message = outbox.queue(
+                message_id = outbox.queue(
                     session=session,
                     channel="twilio",
                     address=contact.phone,
@@ -308,10 +308,7 @@ class TestSenderAgainstADeliveryReport:
                     now=NOW,
                     contact_id=contact.id,
                 )
-                message.status = MessageStatus.SENDING
-                session.flush()
-                message_id = message.id
-            assert message_id is not None
+                session.get_one(Message, message_id).status = MessageStatus.SENDING
             with Session(engine) as sender:
                 seen = sender.get_one(Message, message_id)
                 assert seen.status == MessageStatus.SENDING

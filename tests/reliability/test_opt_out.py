@@ -295,7 +295,7 @@ def _booking(
 
 def _queue(session: Session, citizen: Citizen, channel: str) -> int:
     """A message waiting in the outbox for the citizen: an SMS, or on their Telegram chat."""
-    message = outbox.queue(
+    return outbox.queue(
         session=session,
         channel=channel,
         address=citizen.phone if channel == "twilio" else str(citizen.chat_id),
@@ -305,8 +305,6 @@ def _queue(session: Session, citizen: Citizen, channel: str) -> int:
         now=NOW,
         contact_id=citizen.contact_id,
     )
-    session.flush()
-    return message.id or 0
 
 
 def assert_all_withdrawn(setup: Setup, citizen: Citizen) -> None:

@@ -381,7 +381,7 @@ def _queue(
                 for a, b in periods
             )
             conversations.append(_conversation(session, campaign, index))
-        queued = []
+        queued: list[int] = []
         for spec in messages:
             owner = conversations[spec.owner if spec.owner is not None else 0]
             conversation = None if spec.owner is None and not spec.reply else owner
@@ -398,7 +398,7 @@ def _queue(
                 )
             )
         session.commit()
-        ids = [m.id or 0 for m in queued]
+        ids = list(queued)
     return [(m.owner, m.reply) for m in messages], ids
 
 

@@ -93,7 +93,7 @@ class TestSameDialogueOnTelegram:
         """The answer goes out at once; another citizen's queued message waits for its sender."""
         linked_citizen(client, runtime, updates)
         with Session(runtime.engine) as session:
-            other = outbox.queue(
+            other_id = outbox.queue(
                 session=session,
                 channel="console",
                 address="+4520999999",
@@ -103,7 +103,6 @@ class TestSameDialogueOnTelegram:
                 now=runtime.clock.now(),
             )
             session.commit()
-            other_id = other.id
         post(client, updates.text(CHAT, "Ja tak"))
         assert len(telegram_api.sent(CHAT)) == 2  # welcome, and the answer to "Ja tak"
         with Session(runtime.engine) as session:

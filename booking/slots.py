@@ -82,7 +82,12 @@ def day_starts(
     return starts
 
 
-def _free_slots_statement() -> Select[Slot, Location]:
+def _free() -> Select[Slot, Location]:
+    """Free slots with their places: in the municipality, after a time, not held, not closed.
+
+    The conditions every read of free slots shares; `:municipality_id` and `:after` are bound
+    when it runs.
+    """
     held = exists().where(
         col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
     )
@@ -91,13 +96,11 @@ def _free_slots_statement() -> Select[Slot, Location]:
         .join(Location, col(Location.id) == col(Slot.location_id))
         .where(col(Location.municipality_id) == bindparam("municipality_id"))
         .where(col(Slot.starts_at) > bindparam("after"), ~held, ~closures.closed())
-        .order_by(col(Slot.starts_at), col(Slot.id))
-        .limit(bindparam("limit"))
     )
 
 
 # Built once per process: a dialogue step that offers times only binds its values.
-_FREE_SLOTS = _free_slots_statement()
+_FREE_SLOTS = _free().order_by(col(Slot.starts_at), col(Slot.id)).limit(bindparam("limit"))
 
 
 def free_slots(
@@ -143,22 +146,15 @@ def _free_page(
     *, session: Session, municipality_id: int, after: datetime, last: tuple[datetime, int] | None
 ) -> list[FreeSlot]:
     """One page of free slots in time order, after the (start, id) of the previous page."""
-    held = exists().where(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
-    query = (
-        select(Slot, Location)
-        .join(Location, col(Location.id) == col(Slot.location_id))
-        .where(col(Location.municipality_id) == municipality_id)
-        .where(col(Slot.starts_at) > after, ~held, ~closures.closed())
-    )
+    query = _free()
     if last is not None:
         starts, slot_id = last
         query = query.where(
             (col(Slot.starts_at) > starts)
             | ((col(Slot.starts_at) == starts) & (col(Slot.id) > slot_id))
         )
-    rows = session.execute(query.order_by(col(Slot.starts_at), col(Slot.id)).limit(WISH_PAGE)).all()
+    query = query.order_by(col(Slot.starts_at), col(Slot.id)).limit(WISH_PAGE)
+    rows = session.execute(query, {"municipality_id": municipality_id, "after": after}).all()
     return [FreeSlot(slot=slot, location=location) for slot, location in rows]
 
 

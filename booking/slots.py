@@ -101,6 +101,12 @@ def _free() -> Select[Slot, Location]:
 
 # Built once per process: a dialogue step that offers times only binds its values.
 _FREE_SLOTS = _free().order_by(col(Slot.starts_at), col(Slot.id)).limit(bindparam("limit"))
+# Choosing a time offered reads only the times of that offer, not the nearest dozen.
+_OFFERED_SLOTS = (
+    _free()
+    .where(col(Slot.id).in_(bindparam("slot_ids", expanding=True)))
+    .order_by(col(Slot.starts_at), col(Slot.id))
+)
 
 
 def free_slots(
@@ -110,6 +116,17 @@ def free_slots(
     rows = session.execute(
         _FREE_SLOTS, {"municipality_id": municipality_id, "after": after, "limit": limit}
     ).all()
+    return [FreeSlot(slot=slot, location=location) for slot, location in rows]
+
+
+def offered_slots(
+    *, session: Session, municipality_id: int, after: datetime, slot_ids: Sequence[int]
+) -> Sequence[FreeSlot]:
+    """Return those of `slot_ids` that are still free after `after`, as `free_slots` finds them."""
+    if not slot_ids:
+        return []
+    values = {"municipality_id": municipality_id, "after": after, "slot_ids": list(slot_ids)}
+    rows = session.execute(_OFFERED_SLOTS, values).all()
     return [FreeSlot(slot=slot, location=location) for slot, location in rows]
 
 

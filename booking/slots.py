@@ -82,7 +82,12 @@ def day_starts(
     return starts
 
 
-def _free_slots_statement() -> Select[Slot, Location]:
+def _free() -> Select[Slot, Location]:
+    """Free slots with their places: in the municipality, after a time, not held, not closed.
+
+    The conditions every read of free slots shares; `:municipality_id` and `:after` are bound
+    when it runs.
+    """
     held = exists().where(
         col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
     )
@@ -91,13 +96,17 @@ def _free_slots_statement() -> Select[Slot, Location]:
         .join(Location, col(Location.id) == col(Slot.location_id))
         .where(col(Location.municipality_id) == bindparam("municipality_id"))
         .where(col(Slot.starts_at) > bindparam("after"), ~held, ~closures.closed())
-        .order_by(col(Slot.starts_at), col(Slot.id))
-        .limit(bindparam("limit"))
     )
 
 
 # Built once per process: a dialogue step that offers times only binds its values.
-_FREE_SLOTS = _free_slots_statement()
+_FREE_SLOTS = _free().order_by(col(Slot.starts_at), col(Slot.id)).limit(bindparam("limit"))
+# Choosing a time offered reads only the times of that offer, not the nearest dozen.
+_OFFERED_SLOTS = (
+    _free()
+    .where(col(Slot.id).in_(bindparam("slot_ids", expanding=True)))
+    .order_by(col(Slot.starts_at), col(Slot.id))
+)
 
 
 def free_slots(
@@ -107,6 +116,17 @@ def free_slots(
     rows = session.execute(
         _FREE_SLOTS, {"municipality_id": municipality_id, "after": after, "limit": limit}
     ).all()
+    return [FreeSlot(slot=slot, location=location) for slot, location in rows]
+
+
+def offered_slots(
+    *, session: Session, municipality_id: int, after: datetime, slot_ids: Sequence[int]
+) -> Sequence[FreeSlot]:
+    """Return those of `slot_ids` that are still free after `after`, as `free_slots` finds them."""
+    if not slot_ids:
+        return []
+    values = {"municipality_id": municipality_id, "after": after, "slot_ids": list(slot_ids)}
+    rows = session.execute(_OFFERED_SLOTS, values).all()
     return [FreeSlot(slot=slot, location=location) for slot, location in rows]
 
 
@@ -143,22 +163,15 @@ def _free_page(
     *, session: Session, municipality_id: int, after: datetime, last: tuple[datetime, int] | None
 ) -> list[FreeSlot]:
     """One page of free slots in time order, after the (start, id) of the previous page."""
-    held = exists().where(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
-    query = (
-        select(Slot, Location)
-        .join(Location, col(Location.id) == col(Slot.location_id))
-        .where(col(Location.municipality_id) == municipality_id)
-        .where(col(Slot.starts_at) > after, ~held, ~closures.closed())
-    )
+    query = _free()
     if last is not None:
         starts, slot_id = last
         query = query.where(
             (col(Slot.starts_at) > starts)
             | ((col(Slot.starts_at) == starts) & (col(Slot.id) > slot_id))
         )
-    rows = session.execute(query.order_by(col(Slot.starts_at), col(Slot.id)).limit(WISH_PAGE)).all()
+    query = query.order_by(col(Slot.starts_at), col(Slot.id)).limit(WISH_PAGE)
+    rows = session.execute(query, {"municipality_id": municipality_id, "after": after}).all()
     return [FreeSlot(slot=slot, location=location) for slot, location in rows]
 
 

@@ -179,6 +179,9 @@ class Context:
     # Further free slots that fit the citizen's wish (the stored one and the one in this reply),
     # so a wish for "uge 51" finds times beyond the nearest dozen; the engine filters them again.
     wished_slots: tuple[SlotOffer, ...] = ()
+    # The slots of the current offer (state.offered_slot_ids) that are still free and bookable,
+    # as the service loaded them: choosing one needs no other free slot.
+    offered: tuple[SlotOffer, ...] = ()
     locations: tuple[str, ...] = ()  # the names of the municipality's places with slots
     # The municipality's places in use, to answer "hvor foregår det?" (none: a general answer).
     places: tuple[Place, ...] = ()

@@ -3,9 +3,9 @@
 What every step reads (who writes, the age band, the municipalities, the invitation) comes with
 the campaign in one query. What only some steps read (free slots, places, the booking, whether
 a callback can be promised, the partner whose list the citizen is on) is loaded the first time
-the engine reads it: a "ja" at the invitation never searches for free slots, and only a
-question about where the number came from looks up the partner. The engine still sees a plain
-`Context`.
+the engine reads it: a "ja" at the invitation never searches for free slots, choosing a time
+offered reads only the times of that offer, and only a question about where the number came
+from looks up the partner. The engine still sees a plain `Context`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from typing import Any
 from sqlmodel import Session
 
 from booking.directory import list_locations
-from booking.slots import FreeSlot, earliest_bookable, free_slots, free_slots_where
+from booking.slots import (
+    FreeSlot,
+    earliest_bookable,
+    free_slots,
+    free_slots_where,
+    offered_slots,
+)
 from bot.fit import matches
 from bot.types import Context, Place, SlotOffer, SlotWish, TelegramInvite
 from core.calendar import SendWindow
@@ -35,6 +41,7 @@ SLOTS_LOADED = 12
 LAZY_FACTS = (
     "free_slots",
     "wished_slots",
+    "offered",
     "locations",
     "places",
     "booking",
@@ -68,6 +75,7 @@ class _Store:
     now: datetime
     window: SendWindow
     wish: Callable[[], SlotWish | None]
+    offered_ids: tuple[int, ...] = ()  # the slots of the current offer, numbered 1..n
     # The slots read for the engine, held for the step: booking one finds it in the session.
     held: list[FreeSlot] = field(default_factory=list)
 
@@ -123,6 +131,18 @@ class StoreContext(Context):
             after=self._store.after,
             keep=lambda free: matches(wish, slot_offer(free.slot, free.location)),
             limit=SLOTS_LOADED,
+        )
+        self._store.held.extend(found)
+        return tuple(slot_offer(free.slot, free.location) for free in found)
+
+    @cached_property
+    def offered(self) -> tuple[SlotOffer, ...]:
+        """The slots of the current offer still free: choosing one reads no others."""
+        found = offered_slots(
+            session=self._store.session,
+            municipality_id=self._store.municipality_id,
+            after=self._store.after,
+            slot_ids=self._store.offered_ids,
         )
         self._store.held.extend(found)
         return tuple(slot_offer(free.slot, free.location) for free in found)
@@ -188,12 +208,14 @@ def build_context(
     wish: Callable[[], SlotWish | None] = lambda: None,
     telegram: TelegramInvite | None = None,
     wrote_first: bool = False,
+    offered_slot_ids: tuple[int, ...] = (),
 ) -> Context:
     """Gather the facts one step may need; `wish` is what the citizen may be asking for now.
 
     The engine decides which slots fit and what to offer; the context only makes sure that
     slots fitting the wish are among those it can choose from, not just the nearest dozen.
-    `facts` is the campaign's row with the names and the invitation's variant (`step_row`).
+    `facts` is the campaign's row with the names and the invitation's variant (`step_row`);
+    `offered_slot_ids`, the slots of the offer the citizen may be answering.
     """
     assert conversation.id is not None and contact.id is not None and campaign.id is not None
     store = _Store(
@@ -205,6 +227,7 @@ def build_context(
         now=now,
         window=window,
         wish=wish,
+        offered_ids=offered_slot_ids,
     )
     return StoreContext.loading(
         store,

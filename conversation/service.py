@@ -181,6 +181,7 @@ def advance(
             wish=lambda: anticipated_wish(state, event, now),
             telegram=telegram,
             wrote_first=wrote_first,
+            offered_slot_ids=state.offered_slot_ids,
         )
         transition = step(state, event, now, ctx, flow)
         effects.apply(

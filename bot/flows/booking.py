@@ -69,8 +69,18 @@ def available(ctx: Context, now: datetime) -> tuple[SlotOffer, ...]:
 
 
 def free_slot(ctx: Context, now: datetime, slot_id: int) -> SlotOffer | None:
-    """Find a slot that is still free and in the future, among all the context loaded."""
-    pool = (*ctx.free_slots, *ctx.wished_slots)
+    """Find a slot that is still free and in the future: among those offered, else all loaded.
+
+    The offered ones come first, so choosing a time offered reads no others; a time gone since
+    is looked for among the free ones, which the fresh offer after "taken" is made from anyway.
+    """
+    offered = _future(ctx.offered, now, slot_id)
+    if offered is not None:
+        return offered
+    return _future((*ctx.free_slots, *ctx.wished_slots), now, slot_id)
+
+
+def _future(pool: tuple[SlotOffer, ...], now: datetime, slot_id: int) -> SlotOffer | None:
     return next((s for s in pool if s.slot_id == slot_id and s.starts_at > now), None)
 
 

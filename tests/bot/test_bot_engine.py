@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from bot_engine_support import (  # tests/bot/bot_engine_support.py
     BOOKED,
@@ -426,6 +428,30 @@ class TestSlotOffer:
         transition = say(OFFERED, "1", make_ctx(free_slots=SLOTS[1:]))
         assert transition.effects == ()
         assert transition.state.offered_slot_ids == (102, 103, 104)
+        assert transition.outbound[0].text.startswith("Beklager, den tid er lige blevet taget")
+
+    def test_an_offered_slot_is_chosen_without_the_free_ones(self) -> None:
+        transition = say(OFFERED, "2", make_ctx(free_slots=(), offered=SLOTS[:3]))
+        assert transition.state.step is Step.BOOKED
+        assert transition.effects == (BookSlot(102),)
+        assert "torsdag d. 27. november kl. 10.00" in transition.outbound[0].text
+
+    def test_an_offered_slot_named_with_its_weekday_is_chosen_without_the_free_ones(self) -> None:
+        transition = say(OFFERED, "2 (torsdag)", make_ctx(free_slots=(), offered=SLOTS[:3]))
+        assert transition.effects == (BookSlot(102),)
+
+    def test_an_offered_slot_taken_since_is_apologised_for(self) -> None:
+        # Gone from the offer's times and from the free ones: a fresh offer of what is free.
+        ctx = make_ctx(free_slots=SLOTS[1:], offered=(SLOTS[1], SLOTS[2]))
+        transition = say(OFFERED, "1", ctx)
+        assert transition.effects == ()
+        assert transition.state.offered_slot_ids == (102, 103, 104)
+        assert transition.outbound[0].text.startswith("Beklager, den tid er lige blevet taget")
+
+    def test_an_offered_slot_started_since_is_not_booked(self) -> None:
+        started = replace(SLOTS[0], starts_at=NOW)
+        transition = say(OFFERED, "1", make_ctx(free_slots=SLOTS[1:], offered=(started,)))
+        assert transition.effects == ()
         assert transition.outbound[0].text.startswith("Beklager, den tid er lige blevet taget")
 
     def test_slot_taken_event_offers_the_next_three(self) -> None:

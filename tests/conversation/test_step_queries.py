@@ -108,6 +108,8 @@ class TestStepQueries:
             assert session.scalars(select(Booking)).one()
         free_slot_reads = [s for s in selects(sent) if "FROM slot JOIN location" in s]
         assert len(free_slot_reads) == 1, free_slot_reads
+        # That read is of the times offered, by their ids, not of the nearest dozen free ones.
+        assert "slot.id IN (" in free_slot_reads[0] and "LIMIT" not in free_slot_reads[0]
         # The slot booked and its place come from that read, not from a query of their own.
         slot_rows = [s for s in selects(sent) if s.startswith("SELECT slot.id, slot.location_id")]
         assert slot_rows == free_slot_reads, slot_rows

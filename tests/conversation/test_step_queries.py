@@ -1,8 +1,9 @@
 """How many statements one dialogue step sends: a guard against round trips creeping back.
 
 A step reads the conversation, locked, with its contact, campaign, both municipalities and the
-invitation's variant in one query, and reads free slots, places and bookings only when the engine asks for them. The
-bounds are today's counts; a change that needs more should say why in its commit.
+invitation's variant in one query, and reads free slots, places and bookings only when the
+engine asks for them. The bounds are today's counts; a change that needs more should say why in
+its commit.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from channels.port import Buttons
 from core.calendar import SendWindow
 from core.errors import ConflictError
 from store import inbox
-from store.models import Booking, Contact, InboxItem, Location, Reminder, Slot, StaffMember
+from store.models import Booking, Contact, Location, Reminder, Slot, StaffMember
 from store.types import BookingStatus, DueStatus, ReminderKind, UTCDateTime
 
 # The working day before the conversation, at this local time.
@@ -182,8 +182,11 @@ def notify_staff(
     now: datetime,
     buttons: Buttons = (),
     about: inbox.About | None = None,
-) -> InboxItem | None:
-    """Tell a staff member on their route (store.inbox); open an inbox item where one is needed."""
+) -> int | None:
+    """Tell a staff member on their route (store.inbox); open an inbox item where one is needed.
+
+    Returns the item's id, if one was opened.
+    """
     return inbox.notify(
         session=session, staff=staff, kind=kind, text=text, now=now, buttons=buttons, about=about
     )

@@ -112,7 +112,7 @@ def _remind(
     conversation = session.get_one(Conversation, booking.conversation_id)
     held = window.local(slot.starts_at)
     text = f"{AWAITING_TEXT}: {held:%d.%m.%Y kl. %H.%M}, {location.name}"
-    item = inbox.notify(
+    item_id = inbox.notify(
         session=session,
         staff=staff,
         kind="staff_awaiting_outcome",
@@ -125,5 +125,5 @@ def _remind(
             campaign_id=conversation.campaign_id,
         ),
     )
-    if item is not None:
-        item.reminded_at = now
+    if item_id is not None:
+        session.get_one(InboxItem, item_id).reminded_at = now

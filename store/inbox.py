@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, insert, select
+from sqlmodel import Session, SQLModel, col
 
 from core.calendar import SendWindow
 from store import outbox
@@ -107,8 +107,10 @@ def notify(
     now: datetime,
     buttons: outbox.Buttons = (),
     about: About | None = None,
-) -> InboxItem | None:
+) -> int | None:
     """Queue a notice on the staff member's route; open an inbox item where one is needed.
+
+    Returns the item's id, if one was opened.
 
     With no staff member (the municipality has none) nothing is queued: the item opens in the
     municipality's inbox (`about.municipality_id`), where the coordinator sees it undelivered.
@@ -158,31 +160,35 @@ def open_item(
     about: About,
     notice: str = "none",
     notice_message_id: int | None = None,
-) -> InboxItem:
+) -> int:
     """Open an item in a staff member's inbox (None: the municipality's, for the coordinator).
 
-    The item is written with the session's next flush, the step's own at commit at the latest.
+    The row is written at once (Core, as the outbox's are); its id is returned.
     """
     municipality_id = staff.municipality_id if staff is not None else about.municipality_id
     assert municipality_id is not None
-    item = InboxItem(
-        municipality_id=municipality_id,
-        staff_member_id=staff.id if staff is not None else None,
-        kind=kind,
-        status=OPEN,
-        contact_id=about.contact_id,
-        conversation_id=about.conversation_id,
-        booking_id=about.booking_id,
-        campaign_id=about.campaign_id,
-        address=about.address,
-        text=text[:2000],
-        created_at=now,
-        notice=notice,
-        notice_message_id=notice_message_id,
-        due_at=about.due_at,
-    )
-    session.add(item)
-    return item
+    values = {
+        "municipality_id": municipality_id,
+        "staff_member_id": staff.id if staff is not None else None,
+        "kind": kind,
+        "status": OPEN,
+        "contact_id": about.contact_id,
+        "conversation_id": about.conversation_id,
+        "booking_id": about.booking_id,
+        "campaign_id": about.campaign_id,
+        "address": about.address,
+        "text": text[:2000],
+        "created_at": now,
+        "notice": notice,
+        "notice_message_id": notice_message_id,
+        "due_at": about.due_at,
+    }
+    written = session.connection().execute(_INSERT_ITEM, values).inserted_primary_key
+    assert written is not None
+    return int(written[0])
+
+
+_INSERT_ITEM = insert(SQLModel.metadata.tables["inbox_item"])
 
 
 def close_awaiting_outcome(*, session: Session, booking_id: int, by: str, now: datetime) -> int:

@@ -98,7 +98,7 @@ def _place(session: Session, world: World, phone: str) -> Place:
         booking_id=booking.id,
         campaign_id=running.id,
     )
-    item = open_item(
+    item_id = open_item(
         session=session, staff=world.staff, kind="callback", text="Ring", now=NOW, about=about
     )
     feed = CalendarFeed(
@@ -132,7 +132,7 @@ def _place(session: Session, world: World, phone: str) -> Place:
         citizen=session.get_one(Contact, booking.contact_id).public_id,
         staff=world.staff.id or 0,
         conversation=booking.conversation_id,
-        item=item.id or 0,
+        item=item_id,
         feed=feed.id or 0,
         closure=closure.id or 0,
     )

@@ -181,48 +181,21 @@ def close_open_for_contact(
 
 # The statements one dialogue step runs, built once per process: each run only binds its values.
 _HOME = aliased(Municipality)
-_STEP_ROW = (
-    select(Campaign, col(Municipality.name), col(_HOME.name), CampaignVariant)
-    .join(Municipality, col(Municipality.id) == col(Campaign.municipality_id))
-    .outerjoin(_HOME, col(_HOME.id) == bindparam("home_id"))
-    .outerjoin(
-        Invitation,
-        and_(
-            col(Invitation.campaign_id) == col(Campaign.id),
-            col(Invitation.contact_id) == bindparam("contact_id"),
-        ),
-    )
-    .outerjoin(
-        CampaignVariant,
-        and_(
-            col(CampaignVariant.campaign_id) == col(Campaign.id),
-            col(CampaignVariant.key) == col(Invitation.variant),
-        ),
-    )
-    .where(col(Campaign.id) == bindparam("campaign_id"))
-)
+# What `StepRow` holds: the campaign, its municipality's name, the contact's home municipality's
+# name and the variant of the contact's invitation (`_with_step_facts` joins them).
+_STEP_FACTS = (Campaign, col(Municipality.name), col(_HOME.name), CampaignVariant)
 
 
-def _locked_step_statement(where: Any) -> Any:
-    """The current conversation of the contact `where` picks, locked, with `_STEP_ROW`'s facts."""
+def _with_step_facts(query: Any, *, contact_id: Any, home_id: Any) -> Any:
+    """Join `_STEP_FACTS` to a query that has the campaign, for this contact and home."""
     return (
-        select(
-            Contact,
-            Conversation,
-            Campaign,
-            col(Municipality.name),
-            col(_HOME.name),
-            CampaignVariant,
-        )
-        .join(Conversation, col(Conversation.contact_id) == col(Contact.id))
-        .join(Campaign, col(Campaign.id) == col(Conversation.campaign_id))
-        .join(Municipality, col(Municipality.id) == col(Campaign.municipality_id))
-        .outerjoin(_HOME, col(_HOME.id) == col(Contact.municipality_id))
+        query.join(Municipality, col(Municipality.id) == col(Campaign.municipality_id))
+        .outerjoin(_HOME, col(_HOME.id) == home_id)
         .outerjoin(
             Invitation,
             and_(
                 col(Invitation.campaign_id) == col(Campaign.id),
-                col(Invitation.contact_id) == col(Contact.id),
+                col(Invitation.contact_id) == contact_id,
             ),
         )
         .outerjoin(
@@ -232,6 +205,23 @@ def _locked_step_statement(where: Any) -> Any:
                 col(CampaignVariant.key) == col(Invitation.variant),
             ),
         )
+    )
+
+
+_STEP_ROW = _with_step_facts(
+    select(*_STEP_FACTS), contact_id=bindparam("contact_id"), home_id=bindparam("home_id")
+).where(col(Campaign.id) == bindparam("campaign_id"))
+
+
+def _locked_step_statement(where: Any) -> Any:
+    """The current conversation of the contact `where` picks, locked, with `_STEP_ROW`'s facts."""
+    query = (
+        select(Contact, Conversation, *_STEP_FACTS)
+        .join(Conversation, col(Conversation.contact_id) == col(Contact.id))
+        .join(Campaign, col(Campaign.id) == col(Conversation.campaign_id))
+    )
+    return (
+        _with_step_facts(query, contact_id=col(Contact.id), home_id=col(Contact.municipality_id))
         .where(where)
         .order_by(*_CURRENT_FIRST)
         .limit(1)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Insert, Table, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -160,6 +161,22 @@ def unit_of_work(engine: Engine, *, busy_timeout_ms: int | None = None) -> Itera
             raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if isinstance(raw, TurnConnection):
                 raw.busy_timeout_ms = SQLITE_BUSY_TIMEOUT_MS
+
+
+def insert_row(session: Session, table: Table, values: Mapping[str, Any]) -> int:
+    """Write one row at once with Core, in the session's transaction, and return its id.
+
+    No ORM object is built or flushed: for rows a hot path writes and does not read back (the
+    outbox's, an inbox item). `session.get` reads one when wanted.
+    """
+    written = session.connection().execute(_insert(table), values).inserted_primary_key
+    assert written is not None
+    return int(written[0])
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
 
 
 def is_lock_timeout(error: OperationalError) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, SQLModel, col
 
 from core.calendar import SendWindow
 from store import outbox
+from store.db import insert_row
 from store.models import Contact, InboxItem, Message, StaffMember
 from store.types import Direction, Trigger
 
@@ -183,12 +184,7 @@ def open_item(
         "notice_message_id": notice_message_id,
         "due_at": about.due_at,
     }
-    written = session.connection().execute(_INSERT_ITEM, values).inserted_primary_key
-    assert written is not None
-    return int(written[0])
-
-
-_INSERT_ITEM = insert(SQLModel.metadata.tables["inbox_item"])
+    return insert_row(session, SQLModel.metadata.tables["inbox_item"], values)
 
 
 def close_awaiting_outcome(*, session: Session, booking_id: int, by: str, now: datetime) -> int:

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col
 
 from core.calendar import COPENHAGEN
+from store.db import insert_row
 from store.models import Campaign, CampaignBlackout, Conversation, Message, OptOut
 from store.types import STATUS_RANK, Direction, MessageStatus, Trigger
 
@@ -62,15 +63,12 @@ def queue(
         "next_attempt_at": now,
         "meta": json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
     }
-    # Core on the session's connection: no ORM on the way (an object is not wanted here).
-    written = session.connection().execute(_INSERT_OUTBOUND, values).inserted_primary_key
+    message_id = insert_row(session, _MESSAGES, values)
     note_queued(session, address)
-    assert written is not None
-    return int(written[0])
+    return message_id
 
 
 _MESSAGES: Table = SQLModel.metadata.tables["message"]
-_INSERT_OUTBOUND = insert(_MESSAGES)
 
 
 def note_queued(session: Session, address: str) -> None:

@@ -100,16 +100,22 @@ def _outcome(
 
 
 def _import(
-    session: Session, path: Path, *, workers: int, pool_from: int, seen: list[int]
+    session: Session,
+    path: Path,
+    *,
+    workers: int,
+    pool_from: int,
+    seen: list[int] | None = None,
+    ids: Pseudonymizer = IDS,
 ) -> ImportReport:
     return import_members(
         session=session,
         rows=read_member_file(path),
         partner_name="FOA Roskilde",
-        pseudonymizer=IDS,
+        pseudonymizer=ids,
         now=NOW,
         owner=PartnerOwner(municipality="Roskilde"),
-        progress=seen.append,
+        progress=seen.append if seen is not None else None,
         workers=workers,
         pool_from=pool_from,
     )
@@ -210,16 +216,7 @@ class TestPool:
         lines = [f"Medlem {n};201{n:05d};{_cpr(n)}" for n in range(120)]
         path = tmp_path / "members.csv"
         path.write_text("\r\n".join(["Navn;Mobil;CPR", *lines]), encoding="utf-8")
-        report = import_members(
-            session=session,
-            rows=read_member_file(path),
-            partner_name="FOA Roskilde",
-            pseudonymizer=ids,
-            now=NOW,
-            owner=PartnerOwner(municipality="Roskilde"),
-            workers=2,
-            pool_from=0,
-        )
+        report = _import(session, path, workers=2, pool_from=0, ids=ids)
         assert report.imported == 120 and pools == [2]
         contacts = session.exec(select(Contact).order_by(col(Contact.id))).all()
         assert [c.cpr_encrypted and ids.decrypt_cpr(c.cpr_encrypted) for c in contacts] == [

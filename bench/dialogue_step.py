@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
@@ -228,7 +229,7 @@ def profile(*, backend: str, kind_name: str, size: int, top: int) -> None:
                 profiler.disable()
         finally:
             engine.dispose()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Index, Integer, String, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, SQLModel, col
 
 from booking import closures
@@ -16,7 +17,13 @@ from core.calendar import SendWindow
 from core.errors import ConflictError
 from store import inbox
 from store.models import Booking, Contact, Location, Reminder, Slot, StaffMember
-from store.types import BookingStatus, DueStatus, ReminderKind, UTCDateTime
+from store.types import (
+    ACTIVE_BOOKING_STATUSES,
+    BookingStatus,
+    DueStatus,
+    ReminderKind,
+    UTCDateTime,
+)
 
 # The working day before the conversation, at this local time.
 REMINDER_AT = time(10, 0)
@@ -36,49 +43,73 @@ def book(
     slot_id: int,
     contact_id: int,
     conversation_id: int,
-    replacing: Booking | None,
     now: datetime,
     window: SendWindow,
 ) -> Booking:
     """Book a slot, or raise SlotTakenError; the database's unique index settles races.
 
-    The new booking links to the one it follows. A booking still to come is moved; one that
-    was held (attended, no-show) keeps its outcome: history is added to, never overwritten.
-    A slot in a closed period counts as taken.
+    The new booking links to the one it follows: the conversation's booking that holds a slot
+    (`store.conversations.active_booking`), found by the same statement. A booking still to
+    come is moved; one that was held (attended, no-show) keeps its outcome: history is added
+    to, never overwritten. A slot in a closed period counts as taken.
     """
     values = {
-        "slot_id": slot_id,
-        "contact_id": contact_id,
-        "conversation_id": conversation_id,
-        "status": BookingStatus.BOOKED.value,
-        "created_at": now,
-        "previous_booking_id": replacing.id if replacing is not None else None,
+        "new_slot_id": slot_id,
+        "new_contact_id": contact_id,
+        "new_conversation_id": conversation_id,
+        "new_status": BookingStatus.BOOKED.value,
+        "new_created_at": now,
     }
     # One statement: the row is written only if the slot is open, and no active booking holds
-    # it (the unique index, which a concurrent booking waits on); the new row comes back as an
-    # object in the session. No row: closed or taken.
+    # it (the unique index, which a concurrent booking waits on). No row: closed or taken.
     statement = _book_if_free(session.get_bind().dialect.name)
-    booking: Booking | None = session.scalars(statement, values).one_or_none()
-    if booking is None:
+    session.flush()  # as the session's own execute would: the subquery reads bookings
+    row = session.connection().execute(statement, values).one_or_none()
+    if row is None:
         raise SlotTakenError(slot_id)
-    if replacing is not None and replacing.status == BookingStatus.BOOKED:
-        end(session=session, booking=replacing, status=BookingStatus.MOVED, now=now)
+    booking = _as_loaded(session, Booking(**row._asdict()))
+    if booking.previous_booking_id is not None:
+        replaced = session.get_one(Booking, booking.previous_booking_id)
+        if replaced.status == BookingStatus.BOOKED:
+            end(session=session, booking=replaced, status=BookingStatus.MOVED, now=now)
     schedule_reminder(session=session, booking=booking, now=now, window=window)
     return booking
 
 
+def _as_loaded(session: Session, booking: Booking) -> Booking:
+    """Put a row just written into the session as if it had been read: no SELECT, no flush."""
+    make_transient_to_detached(booking)
+    session.add(booking)
+    return booking
+
+
 def _book_if_free(dialect: str) -> Any:
-    """The INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING of a booking, built once."""
+    """The INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING of a booking, built once.
+
+    A Core statement, cached whole: the ORM's insert would be annotated, and its cache key
+    worked out again, on every booking.
+    """
     if dialect not in _BOOK_IF_FREE:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        held = aliased(Booking)
+        replaced = (
+            select(col(held.id))
+            .where(
+                col(held.conversation_id) == bindparam("new_conversation_id", type_=Integer),
+                col(held.status).in_(ACTIVE_BOOKING_STATUSES),
+            )
+            .order_by(col(held.id).desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         open_slot = select(
             col(Slot.id),
-            bindparam("contact_id", type_=Integer),
-            bindparam("conversation_id", type_=Integer),
-            bindparam("status", type_=String),
-            bindparam("created_at", type_=UTCDateTime()),
-            bindparam("previous_booking_id", type_=Integer),
-        ).where(col(Slot.id) == bindparam("slot_id"), ~closures.closed())
+            bindparam("new_contact_id", type_=Integer),
+            bindparam("new_conversation_id", type_=Integer),
+            bindparam("new_status", type_=String),
+            bindparam("new_created_at", type_=UTCDateTime()),
+            replaced,
+        ).where(col(Slot.id) == bindparam("new_slot_id"), ~closures.closed())
         columns = (
             col(Booking.slot_id),
             col(Booking.contact_id),
@@ -94,8 +125,7 @@ def _book_if_free(dialect: str) -> Any:
                 index_elements=["slot_id"],
                 index_where=_ACTIVE_SLOT.dialect_options[dialect]["where"],
             )
-            .returning(Booking)
-            .execution_options(dml_strategy="orm")  # the values bind the SELECT's parameters
+            .returning(*SQLModel.metadata.tables["booking"].columns)
         )
     return _BOOK_IF_FREE[dialect]
 

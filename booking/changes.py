@@ -92,7 +92,6 @@ def move_by_staff(
         slot_id=slot_id,
         contact_id=old.booking.contact_id,
         conversation_id=old.booking.conversation_id,
-        replacing=old.booking,
         now=now,
         window=dialogue.window,
     )

@@ -53,10 +53,13 @@ def apply(
     transition: Transition,
     now: datetime,
     said: str | None = None,
+    waiting: bool | None = None,
 ) -> None:
     """Carry out each effect; raises SlotTakenError before anything is queued if a race is lost.
 
     `said` is what the citizen wrote in this step, if they did: a notice to staff quotes it.
+    `waiting`, whether the conversation holds a place on the waitlist (None: not known, so a
+    booking looks for one to end).
     """
     for effect in transition.effects:
         _apply_one(
@@ -68,6 +71,7 @@ def apply(
             effect=effect,
             now=now,
             said=said,
+            waiting=waiting,
         )
 
 
@@ -81,6 +85,7 @@ def _apply_one(
     effect: Effect,
     now: datetime,
     said: str | None,
+    waiting: bool | None,
 ) -> None:
     assert conversation.id is not None and contact.id is not None
     match effect:
@@ -92,6 +97,7 @@ def _apply_one(
                 slot_id=slot_id,
                 now=now,
                 said=said,
+                waiting=waiting,
             )
         case CancelBooking():
             _cancel(session=session, window=window, conversation=conversation, now=now, said=said)
@@ -160,24 +166,22 @@ def _book(
     slot_id: int,
     now: datetime,
     said: str | None,
+    waiting: bool | None,
 ) -> None:
     assert conversation.id is not None
-    # The slot's staff member comes with it, for the notice below: no query of its own there.
-    current, staff = conversations.active_booking_and_slot_staff(
-        session=session, conversation_id=conversation.id, slot_id=slot_id
-    )
     booking = bookings.book(
         session=session,
         slot_id=slot_id,
         contact_id=conversation.contact_id,
         conversation_id=conversation.id,
-        replacing=current,
         now=now,
         window=window,
     )
-    waitlist.on_booked(session=session, booking=booking, now=now)
-    kind = "staff_moved" if current else "staff_booking"
-    label = "Booking flyttet" if current else "Ny booking"
+    if waiting is not False:
+        waitlist.on_booked(session=session, booking=booking, now=now)
+    moved = booking.previous_booking_id is not None  # it follows the booking that held a slot
+    kind = "staff_moved" if moved else "staff_booking"
+    label = "Booking flyttet" if moved else "Ny booking"
     assert booking.id is not None
     _notify_about_slot(
         session=session,
@@ -189,7 +193,6 @@ def _book(
         now=now,
         buttons=attendance_buttons(booking.id),  # Mødt / Udeblevet, on Telegram
         about=_about(session=session, conversation=conversation, booking_id=booking.id, said=said),
-        staff=staff,
     )
 
 
@@ -229,12 +232,10 @@ def _notify_about_slot(
     now: datetime,
     buttons: Buttons = (),
     about: inbox.About | None = None,
-    staff: StaffMember | None = None,
 ) -> None:
-    """Tell the slot's staff member; `staff` when the caller has read them already."""
+    """Tell the slot's staff member (read with the offered times when a citizen books)."""
     slot = session.get_one(Slot, slot_id)
-    if staff is None:
-        staff = session.get_one(StaffMember, slot.staff_member_id)
+    staff = session.get_one(StaffMember, slot.staff_member_id)
     text = bookings.describe_for_staff(
         contact=session.get_one(Contact, contact_id),
         slot=slot,

@@ -193,6 +193,7 @@ def advance(
             transition=transition,
             now=now,
             said=said,
+            waiting=facts.waiting,
         )
         return transition
 

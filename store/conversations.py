@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -22,8 +22,9 @@ from store.models import (
     Municipality,
     Slot,
     StaffMember,
+    WaitlistEntry,
 )
-from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus
+from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus, WaitlistStatus
 
 # Built once per process (every inbound message runs them): each run only binds its values.
 _CONTACT_BY_PHONE = select(Contact).where(col(Contact.phone) == bindparam("phone"))
@@ -91,9 +92,13 @@ def _locked_step(session: Session, statement: Any, values: dict[str, Any]) -> Lo
     row = session.execute(statement, values).first()
     if row is None:
         return None
-    contact, conversation, campaign, target_name, home_name, variant = row
+    contact, conversation, campaign, target_name, home_name, variant, waiting = row
     facts = StepRow(
-        campaign=campaign, target_name=target_name, home_name=home_name, variant=variant
+        campaign=campaign,
+        target_name=target_name,
+        home_name=home_name,
+        variant=variant,
+        waiting=waiting,
     )
     return LockedStep(contact=contact, conversation=conversation, facts=facts)
 
@@ -108,37 +113,6 @@ def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
         )
         .order_by(col(Booking.id).desc())
     ).first()
-
-
-# The booking a new one of a slot would replace, with the slot's staff member: one query.
-_BOOKING_AND_SLOT_STAFF = (
-    select(StaffMember, Booking)
-    .select_from(Slot)
-    .join(StaffMember, col(StaffMember.id) == col(Slot.staff_member_id))
-    .outerjoin(
-        Booking,
-        and_(
-            col(Booking.conversation_id) == bindparam("conversation_id"),
-            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
-        ),
-    )
-    .where(col(Slot.id) == bindparam("slot_id"))
-    .order_by(col(Booking.id).desc())
-    .limit(1)
-)
-
-
-def active_booking_and_slot_staff(
-    *, session: Session, conversation_id: int, slot_id: int
-) -> tuple[Booking | None, StaffMember | None]:
-    """Return `active_booking`, and the staff member of a slot (to be told of its booking)."""
-    row = session.execute(
-        _BOOKING_AND_SLOT_STAFF, {"conversation_id": conversation_id, "slot_id": slot_id}
-    ).first()
-    if row is None:  # no such slot: the booking is refused, and nobody is told
-        return active_booking(session=session, conversation_id=conversation_id), None
-    staff, booking = row
-    return booking, staff
 
 
 def staff_on_duty(*, session: Session, municipality_id: int) -> StaffMember | None:
@@ -215,8 +189,14 @@ _STEP_ROW = _with_step_facts(
 
 def _locked_step_statement(where: Any) -> Any:
     """The current conversation of the contact `where` picks, locked, with `_STEP_ROW`'s facts."""
+    # Whether the conversation holds a place on the waitlist: a booking ends it, and need not
+    # look for one when it holds none.
+    waiting = exists().where(
+        col(WaitlistEntry.conversation_id) == col(Conversation.id),
+        col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+    )
     query = (
-        select(Contact, Conversation, *_STEP_FACTS)
+        select(Contact, Conversation, *_STEP_FACTS, waiting.label("waiting"))
         .join(Conversation, col(Conversation.contact_id) == col(Contact.id))
         .join(Campaign, col(Campaign.id) == col(Conversation.campaign_id))
     )
@@ -254,6 +234,8 @@ class StepRow:
     target_name: str  # the campaign's municipality
     home_name: str | None  # the contact's municipality of residence, when known
     variant: CampaignVariant | None  # the variant the contact's invitation was assigned, if any
+    # Whether the conversation holds a place on the waitlist; None: not read (`step_row`).
+    waiting: bool | None = None
 
 
 def step_row(

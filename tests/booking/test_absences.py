@@ -91,7 +91,6 @@ class TestClosePeriod:
                 slot_id=closed_slot.id,
                 contact_id=citizen.contact_id,
                 conversation_id=citizen.conversation_id,
-                replacing=citizen,
                 now=NOW,
                 window=WINDOW,
             )
@@ -206,7 +205,6 @@ class TestOverlappingSlots:
                 slot_id=booking.slot_id,
                 contact_id=booking.contact_id,
                 conversation_id=booking.conversation_id,
-                replacing=None,
                 now=NOW,
                 window=WINDOW,
             )

@@ -56,7 +56,6 @@ def held_yesterday(engine: Engine) -> int:
             slot_id=slot_id,
             contact_id=contact.id,
             conversation_id=conversation.id,
-            replacing=None,
             now=now - timedelta(days=10),
             window=WINDOW,
         )

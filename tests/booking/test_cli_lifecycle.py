@@ -37,7 +37,6 @@ def booked_ahead(engine: Engine) -> tuple[int, datetime]:
             slot_id=slot_id,
             contact_id=contact.id,
             conversation_id=conversation.id,
-            replacing=None,
             now=now,
             window=WINDOW,
         )

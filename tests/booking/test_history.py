@@ -31,6 +31,7 @@ from store.models import (
     Contact,
     Conversation,
     FollowUp,
+    Message,
     MonitoringRecord,
     Reminder,
     Slot,
@@ -127,6 +128,16 @@ class TestMoveChain:
         say(session, "+4520000001", "2")
         second = active_booking(session, session.get_one(Contact, first.contact_id))
         assert (second.previous_booking_id, first.status) == (first.id, BookingStatus.MOVED)
+        # Staff hear of a move, not of a new booking: the booking's own insert found the first.
+        to_staff = select(Message.kind).where(col(Message.staff_member_id).is_not(None))
+        kinds = session.scalars(to_staff.order_by(col(Message.id))).all()
+        assert kinds == ["staff_booking", "staff_moved"]
+        of_bookings = select(Reminder).where(col(Reminder.kind) == ReminderKind.BOOKING)
+        reminders = session.scalars(of_bookings.order_by(col(Reminder.id))).all()
+        assert [(r.booking_id, r.status) for r in reminders] == [
+            (first.id, DueStatus.CANCELLED),
+            (second.id, DueStatus.SCHEDULED),
+        ]
 
 
 class TestCorrection:

@@ -77,7 +77,6 @@ class TestTwentyAtOnce:
                         slot_id=slot_id,
                         contact_id=contact_id,
                         conversation_id=conversation_id,
-                        replacing=None,
                         now=NOW,
                         window=WINDOW,
                     )

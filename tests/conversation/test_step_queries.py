@@ -114,13 +114,17 @@ class TestStepQueries:
         # The slot booked and its place come from that read, not from a query of their own.
         slot_rows = [s for s in selects(sent) if s.startswith("SELECT slot.id, slot.location_id")]
         assert slot_rows == free_slot_reads, slot_rows
-        assert len(selects(sent)) <= 4, selects(sent)
+        # Two SELECTs in all: the locked step (which says whether the conversation holds a place
+        # on the waitlist) and the times offered, with their staff members.
+        assert len(selects(sent)) == 2, selects(sent)
+        assert "waitlist_entry" not in " ".join(selects(sent)[1:])
+        assert not [s for s in sent if s.startswith("UPDATE waitlist_entry")]
         # The notice to staff quotes what the citizen wrote in this step: not read back.
         assert not reads_table(sent, "message")
-        # The booking is written only if the slot is free and open, in one statement: no
-        # savepoint, no check of its own; the slot's staff member comes with the booking it moves.
+        # The booking is written only if the slot is free and open, in one statement that also
+        # finds the booking it would move: no savepoint, no check or lookup of its own.
         assert not [s for s in sent if "SAVEPOINT" in s]
         assert not [s for s in selects(sent) if s.startswith("SELECT slot.id FROM slot")]
-        assert not [
-            s for s in selects(sent) if s.startswith("SELECT staff_member.id") and "JOIN" not in s
-        ]
+        assert not [s for s in selects(sent) if s.startswith("SELECT booking.")]
+        assert not [s for s in selects(sent) if s.startswith("SELECT staff_member.")]
+        assert "JOIN staff_member" in free_slot_reads[0]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Index, Integer, String, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col
 
 from booking import closures
@@ -63,11 +63,9 @@ def book(
     # One statement: the row is written only if the slot is open, and no active booking holds
     # it (the unique index, which a concurrent booking waits on). No row: closed or taken.
     statement = _book_if_free(session.get_bind().dialect.name)
-    session.flush()  # as the session's own execute would: the subquery reads bookings
-    row = session.connection().execute(statement, values).one_or_none()
-    if row is None:
+    booking: Booking | None = session.scalars(statement, values).one_or_none()
+    if booking is None:
         raise SlotTakenError(slot_id)
-    booking = _as_loaded(session, Booking(**row._asdict()))
     if booking.previous_booking_id is not None:
         replaced = session.get_one(Booking, booking.previous_booking_id)
         if replaced.status == BookingStatus.BOOKED:
@@ -76,18 +74,11 @@ def book(
     return booking
 
 
-def _as_loaded(session: Session, booking: Booking) -> Booking:
-    """Put a row just written into the session as if it had been read: no SELECT, no flush."""
-    make_transient_to_detached(booking)
-    session.add(booking)
-    return booking
-
-
 def _book_if_free(dialect: str) -> Any:
     """The INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING of a booking, built once.
 
-    A Core statement, cached whole: the ORM's insert would be annotated, and its cache key
-    worked out again, on every booking.
+    The ORM loads the new row from the Core statement's RETURNING (`from_statement`): an ORM
+    insert would be annotated, and its cache key worked out again, on every booking.
     """
     if dialect not in _BOOK_IF_FREE:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -118,7 +109,7 @@ def _book_if_free(dialect: str) -> Any:
             col(Booking.created_at),
             col(Booking.previous_booking_id),
         )
-        _BOOK_IF_FREE[dialect] = (
+        written = (
             insert(Booking)
             .from_select(columns, open_slot)
             .on_conflict_do_nothing(
@@ -127,6 +118,7 @@ def _book_if_free(dialect: str) -> Any:
             )
             .returning(*SQLModel.metadata.tables["booking"].columns)
         )
+        _BOOK_IF_FREE[dialect] = select(Booking).from_statement(written)
     return _BOOK_IF_FREE[dialect]
 
 

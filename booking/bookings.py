@@ -18,11 +18,11 @@ from core.errors import ConflictError
 from store import inbox
 from store.models import Booking, Contact, Location, Reminder, Slot, StaffMember
 from store.types import (
-    ACTIVE_BOOKING_STATUSES,
     BookingStatus,
     DueStatus,
     ReminderKind,
     UTCDateTime,
+    holds_slot,
 )
 
 # The working day before the conversation, at this local time.
@@ -87,7 +87,7 @@ def _book_if_free(dialect: str) -> Any:
             select(col(held.id))
             .where(
                 col(held.conversation_id) == bindparam("new_conversation_id", type_=Integer),
-                col(held.status).in_(ACTIVE_BOOKING_STATUSES),
+                holds_slot(col(held.status)),
             )
             .order_by(col(held.id).desc())
             .limit(1)

@@ -19,7 +19,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col
 
 from store.models import Booking, Closure, Location, Slot
-from store.types import ACTIVE_BOOKING_STATUSES, BookingStatus
+from store.types import BookingStatus, holds_slot
 
 
 class _EpochSeconds(FunctionElement[int]):
@@ -135,9 +135,7 @@ def free_in(
         if staff_member_id is not None
         else col(Slot.location_id) == location_id
     )
-    held = exists().where(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
+    held = exists().where(col(Booking.slot_id) == col(Slot.id), holds_slot(col(Booking.status)))
     period = [slot_ends() > int(starts_at.timestamp()), col(Slot.starts_at) > after]
     if ends_at is not None:
         period.append(col(Slot.starts_at) < ends_at)

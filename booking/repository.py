@@ -14,7 +14,7 @@ from booking import closures
 from booking.access import Scope
 from core.errors import NotFoundError
 from store.models import Booking, Contact, Location, Slot, StaffMember
-from store.types import ACTIVE_BOOKING_STATUSES
+from store.types import holds_slot
 
 AnySelect = Select[*tuple[Any, ...]]
 
@@ -68,9 +68,7 @@ def slot_views(
     limit: int = 200,
 ) -> list[SlotView]:
     """Return slots in time order, each with the active booking that holds it."""
-    held = and_(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
+    held = and_(col(Booking.slot_id) == col(Slot.id), holds_slot(col(Booking.status)))
     query: AnySelect = (
         select(Slot, Location, StaffMember, Booking)
         .join(Location, col(Location.id) == col(Slot.location_id))

@@ -13,7 +13,7 @@ from booking import closures
 from bot.types import SlotOffer
 from core.calendar import SendWindow
 from store.models import Booking, Location, Slot, StaffMember
-from store.types import ACTIVE_BOOKING_STATUSES
+from store.types import holds_slot
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,7 @@ def _free() -> Select[Slot, Location]:
     The conditions every read of free slots shares; `:municipality_id` and `:after` are bound
     when it runs.
     """
-    held = exists().where(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
+    held = exists().where(col(Booking.slot_id) == col(Slot.id), holds_slot(col(Booking.status)))
     return (
         select(Slot, Location)
         .join(Location, col(Location.id) == col(Slot.location_id))

@@ -25,6 +25,7 @@ from booking import closures, wishes
 from booking.slots import earliest_bookable
 from bot.types import SlotWish
 from core.calendar import SendWindow
+from store.booking_models import HOLDS_PLACE
 from store.models import (
     Booking,
     Campaign,
@@ -35,11 +36,12 @@ from store.models import (
     WaitlistEntry,
 )
 from store.types import (
-    ACTIVE_BOOKING_STATUSES,
     BookingStatus,
     ConversationStatus,
     ReminderKind,
     WaitlistStatus,
+    holds_slot,
+    written_out,
 )
 
 WAITLIST_DAYS = 30
@@ -123,7 +125,7 @@ def gone_offers(*, session: Session, now: datetime, window: SendWindow) -> list[
             select(WaitlistEntry)
             .where(
                 col(WaitlistEntry.municipality_id) == municipality_id,
-                col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+                written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING),
                 col(WaitlistEntry.offered_at) > now - OFFER_KEPT,
             )
             .order_by(col(WaitlistEntry.id))
@@ -173,7 +175,7 @@ def due_offers(*, session: Session, now: datetime, window: SendWindow) -> list[W
             select(WaitlistEntry)
             .where(
                 col(WaitlistEntry.municipality_id) == municipality_id,
-                col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+                written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING),
                 col(WaitlistEntry.expires_at) > now,
                 not_today,
             )
@@ -207,7 +209,7 @@ def expired(*, session: Session, now: datetime, limit: int) -> Sequence[Waitlist
     rows = session.scalars(
         select(WaitlistEntry)
         .where(
-            col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+            written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING),
             col(WaitlistEntry.expires_at) <= now,
         )
         .order_by(col(WaitlistEntry.expires_at))
@@ -232,7 +234,7 @@ def refilled(*, session: Session) -> int:
     """Count the freed times the waitlist filled: places that ended in a booking."""
     found = session.scalar(
         select(func.count(col(WaitlistEntry.id))).where(
-            col(WaitlistEntry.status) == WaitlistStatus.BOOKED
+            written_out(col(WaitlistEntry.status), WaitlistStatus.BOOKED)
         )
     )
     return int(found or 0)
@@ -244,7 +246,7 @@ def _offered(*, session: Session, municipality_id: int, since: datetime) -> Sequ
         select(WaitlistEntry)
         .where(
             col(WaitlistEntry.municipality_id) == municipality_id,
-            col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+            written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING),
             col(WaitlistEntry.offered_at) > since,
         )
         .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
@@ -260,7 +262,7 @@ def _locked(*, session: Session, ids: Iterable[int | None]) -> list[WaitlistEntr
         select(WaitlistEntry)
         .where(
             col(WaitlistEntry.id).in_(order),
-            col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+            written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING),
         )
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
@@ -272,15 +274,14 @@ def _locked(*, session: Session, ids: Iterable[int | None]) -> list[WaitlistEntr
 def _municipalities(*, session: Session) -> Sequence[int]:
     return session.scalars(
         select(col(WaitlistEntry.municipality_id))
-        .where(col(WaitlistEntry.status) == WaitlistStatus.WAITING)
+        .where(written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING))
         .distinct()
     ).all()
 
 
 # Built once per process: every booking asks it.
 _WAITING = select(WaitlistEntry).where(
-    col(WaitlistEntry.conversation_id) == bindparam("conversation_id"),
-    col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+    col(WaitlistEntry.conversation_id) == bindparam("conversation_id"), HOLDS_PLACE
 )
 
 
@@ -329,7 +330,7 @@ def refill(*, session: Session) -> Refill:
     refilled_slots = session.scalar(
         select(func.count(distinct(col(Booking.slot_id)))).where(
             col(Booking.slot_id).in_(ended),
-            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+            holds_slot(col(Booking.status)),
         )
     )
     joined = session.scalar(select(func.count(col(WaitlistEntry.id))))

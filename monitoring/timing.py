@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from monitoring import scope
 from monitoring.filters import ReportFilter
 from store.models import Booking, Conversation, Slot
-from store.types import ACTIVE_BOOKING_STATUSES, BookingStatus
+from store.types import BookingStatus, holds_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ def _slot_counts(*, session: Session, report_filter: ReportFilter) -> tuple[int,
     held = (
         select(col(Booking.slot_id))
         .join(Conversation, col(Conversation.id) == col(Booking.conversation_id))
-        .where(col(Booking.status).in_(ACTIVE_BOOKING_STATUSES), *cohort)
+        .where(holds_slot(col(Booking.status)), *cohort)
     )
     statement = select(
         select(func.count(col(Slot.id))).where(*in_scope).scalar_subquery(),

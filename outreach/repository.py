@@ -14,7 +14,13 @@ from sqlmodel import Session, col
 
 from booking import closures
 from store.models import Booking, Campaign, CampaignWave, Conversation, Invitation, Location, Slot
-from store.types import ACTIVE_BOOKING_STATUSES, CampaignStatus, ConversationStatus, DueStatus
+from store.types import (
+    CampaignStatus,
+    ConversationStatus,
+    DueStatus,
+    holds_slot,
+    written_out,
+)
 
 
 def invitations_sent_before(*, session: Session, campaign_id: int, before: datetime) -> int:
@@ -54,16 +60,16 @@ def invitations_in(*, session: Session, campaign_id: int, status: DueStatus) -> 
 
 def open_without_booking(*, session: Session, campaign_id: int, opened_since: datetime) -> int:
     """Count a campaign's open conversations since a time that hold no active booking."""
-    holds_slot = exists().where(
+    booked = exists().where(
         col(Booking.conversation_id) == col(Conversation.id),
-        col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+        holds_slot(col(Booking.status)),
     )
     count = session.scalar(
         select(func.count()).where(
             col(Conversation.campaign_id) == campaign_id,
-            col(Conversation.status) == ConversationStatus.OPEN,
+            written_out(col(Conversation.status), ConversationStatus.OPEN),
             col(Conversation.created_at) >= opened_since,
-            ~holds_slot,
+            ~booked,
         )
     )
     return int(count or 0)
@@ -76,9 +82,7 @@ def free_slot_count(
 
     A slot in closed time (a staff member away, a location shut or removed) is no capacity.
     """
-    held = exists().where(
-        col(Booking.slot_id) == col(Slot.id), col(Booking.status).in_(ACTIVE_BOOKING_STATUSES)
-    )
+    held = exists().where(col(Booking.slot_id) == col(Slot.id), holds_slot(col(Booking.status)))
     count = session.scalar(
         select(func.count())
         .select_from(Slot)

@@ -36,7 +36,12 @@ from store.models import (
     OptOut,
 )
 from store.partners import credited_among
-from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus, DueStatus
+from store.types import (
+    ConversationStatus,
+    DueStatus,
+    holds_slot,
+    written_out,
+)
 
 # Why a member of the list is not targeted, in the order the buckets are tried.
 REASONS = (
@@ -80,11 +85,11 @@ def exclusions(*, campaign: Campaign, now: datetime) -> dict[str, ColumnElement[
         ),
         "in_conversation": exists().where(
             col(Conversation.contact_id) == col(Contact.id),
-            col(Conversation.status) == ConversationStatus.OPEN,
+            written_out(col(Conversation.status), ConversationStatus.OPEN),
         ),
         "booked": exists().where(
             col(Booking.contact_id) == col(Contact.id),
-            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+            holds_slot(col(Booking.status)),
         ),
         "recently_invited": exists().where(
             col(Invitation.contact_id) == col(Contact.id),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
+from store.types import WaitlistStatus, written_out
 from store.types import utc_column as _utc
 
 
@@ -81,3 +82,8 @@ class WaitlistEntry(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_utc())
     # The citizen's own wish (bot.types.SlotWish as JSON) the place waits for; None: any time.
     wish: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# A place still held, the status written out as the partial unique index states it (see
+# store.types.written_out).
+HOLDS_PLACE = written_out(col(WaitlistEntry.status), WaitlistStatus.WAITING)

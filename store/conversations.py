@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from store import inbox
+from store.booking_models import HOLDS_PLACE
 from store.models import (
     Booking,
     Campaign,
@@ -24,12 +25,12 @@ from store.models import (
     StaffMember,
     WaitlistEntry,
 )
-from store.types import ACTIVE_BOOKING_STATUSES, ConversationStatus, WaitlistStatus
+from store.types import ConversationStatus, holds_slot, written_out
 
 # Built once per process (every inbound message runs them): each run only binds its values.
 _CONTACT_BY_PHONE = select(Contact).where(col(Contact.phone) == bindparam("phone"))
 _CURRENT_FIRST = (
-    (col(Conversation.status) == ConversationStatus.OPEN).desc(),
+    written_out(col(Conversation.status), ConversationStatus.OPEN).desc(),
     col(Conversation.created_at).desc(),
     col(Conversation.id).desc(),
 )
@@ -109,7 +110,7 @@ def active_booking(*, session: Session, conversation_id: int) -> Booking | None:
         select(Booking)
         .where(
             col(Booking.conversation_id) == conversation_id,
-            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+            holds_slot(col(Booking.status)),
         )
         .order_by(col(Booking.id).desc())
     ).first()
@@ -147,7 +148,7 @@ def close_open_for_contact(
         update(Conversation)
         .where(
             col(Conversation.contact_id) == contact_id,
-            col(Conversation.status) == ConversationStatus.OPEN,
+            written_out(col(Conversation.status), ConversationStatus.OPEN),
         )
         .values(status=ConversationStatus.CLOSED, close_reason=reason, closed_at=now)
     )
@@ -192,8 +193,7 @@ def _locked_step_statement(where: Any) -> Any:
     # Whether the conversation holds a place on the waitlist: a booking ends it, and need not
     # look for one when it holds none.
     waiting = exists().where(
-        col(WaitlistEntry.conversation_id) == col(Conversation.id),
-        col(WaitlistEntry.status) == WaitlistStatus.WAITING,
+        col(WaitlistEntry.conversation_id) == col(Conversation.id), HOLDS_PLACE
     )
     query = (
         select(Contact, Conversation, *_STEP_FACTS, waiting.label("waiting"))
@@ -219,7 +219,7 @@ _BOOKED_SLOT = (
     .join(StaffMember, col(StaffMember.id) == col(Slot.staff_member_id))
     .where(
         col(Booking.conversation_id) == bindparam("conversation_id"),
-        col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
+        holds_slot(col(Booking.status)),
     )
     .order_by(col(Booking.id).desc())
     .limit(1)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from booking import waitlist
@@ -30,6 +30,7 @@ from store import conversations
 from store.db import make_engine
 from tests.booking.support import NOW, book, say
 from tests.booking.test_waitlist import fully_booked, on_the_list
+from tests.conversation.test_step_queries import statements
 from tests.factories import DIALOGUE, make_world
 
 PARTIAL = "uq_waitlist_entry_waiting_conversation"
@@ -49,20 +50,6 @@ def sqlite_engine(template: Path, tmp_path: Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def keep(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
 
 
 def plan(engine: Engine, statement: Any, values: dict[str, object]) -> str:

@@ -54,6 +54,9 @@ def erase_citizen(
     no other municipality holds them; else only its own part (privacy.partial), and the contact
     stays, unsuppressed, for the other.
     """
+    if contact is not None and contact.id is not None:
+        # Before anything is read: a dialogue step in flight finishes first (its booking too).
+        repository.lock_conversations(session=session, contact_id=contact.id)
     if contact is not None and municipality_id is not None:
         shared = session.scalar(select(scope.held_elsewhere(contact, municipality_id)))
         if shared:

@@ -110,6 +110,22 @@ def api_keys(*, session: Session, key_ids: Iterable[int]) -> dict[int, tuple[Api
     return {key.id: (key, place) for key, place in rows if key.id is not None}
 
 
+def lock_conversations(*, session: Session, contact_id: int) -> None:
+    """Take the row locks a dialogue step takes on a citizen's conversations, in id order.
+
+    A step in flight (a booking, say) finishes first, and what it wrote is then read and erased
+    with the rest; a step that comes later waits, and then finds no conversation. Without the
+    lock, a booking committed between the erasure's reads and its deletes still referred to a
+    conversation being deleted (PostgreSQL; SQLite's write lock serialises the two anyway).
+    """
+    session.execute(
+        select(col(Conversation.id))
+        .where(col(Conversation.contact_id) == contact_id)
+        .order_by(col(Conversation.id))
+        .with_for_update()
+    )
+
+
 def addresses(*, session: Session, contacts: Sequence[Contact]) -> list[str]:
     """Return where these citizens write from: their phones and linked chats."""
     ids = [c.id for c in contacts if c.id is not None]

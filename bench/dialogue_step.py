@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import sys
 import tempfile
@@ -209,7 +208,7 @@ def _timed_advance(into: list[float]) -> Iterator[None]:
         names["advance"] = original
 
 
-def profile(*, backend: str, kind_name: str, size: int, top: int) -> None:
+def profile(*, backend: str, kind_name: str, size: int, top: int, sort: str) -> None:
     """Print where the CPU of `size` steps of one kind goes (cProfile, cumulative)."""
     kind = next(k for k in KINDS if k.name == kind_name)
     with (
@@ -229,22 +228,29 @@ def profile(*, backend: str, kind_name: str, size: int, top: int) -> None:
                 profiler.disable()
         finally:
             engine.dispose()
-    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(top)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(top)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bench.dialogue_step [--profile KIND] [--backend B] [--size N]`."""
+    """`python -m bench.dialogue_step [--profile KIND [--sort KEY]] [--backend B] [--size N]`."""
     parser = argparse.ArgumentParser(prog="python -m bench.dialogue_step")
     parser.add_argument("--profile", choices=[k.name for k in KINDS])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--size", type=int, default=300)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", choices=("cumulative", "tottime", "ncalls"), default="cumulative")
     args = parser.parse_args(argv)
     from recruitbot.logs import configure_logging
 
     configure_logging(level="WARNING")  # as `python -m bench` does
     if args.profile:
-        profile(backend=args.backend, kind_name=args.profile, size=args.size, top=args.top)
+        profile(
+            backend=args.backend,
+            kind_name=args.profile,
+            size=args.size,
+            top=args.top,
+            sort=args.sort,
+        )
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         for figure in run(backend=args.backend, size=args.size, workdir=Path(scratch)):

@@ -19,14 +19,13 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 from sqlmodel import Session, col
 
-from conversation.intake import receive_text
 from privacy.erasing import erase_citizen
 from privacy.schemas import ErasurePublic
 from store.db import make_engine, unit_of_work
 from store.models import Booking, Contact, Conversation
-from tests.booking.support import NOW, to_choosing
+from tests.booking.support import NOW, say, to_choosing
 from tests.conftest import BACKENDS
-from tests.factories import DIALOGUE, make_world
+from tests.factories import make_world
 from tests.privacy.support import pseudonymizer
 from tests.waiting import wait_until
 
@@ -79,15 +78,7 @@ def test_an_erasure_waits_for_the_booking_in_flight_and_erases_it(
         def choose_a_time() -> None:
             paused_threads.append(threading.current_thread())
             with unit_of_work(engine, busy_timeout_ms=60_000) as session:
-                receive_text(
-                    session=session,
-                    dialogue=DIALOGUE,
-                    channel="console",
-                    address=PHONE,
-                    text="1",
-                    provider_id="p-choose",
-                    now=NOW,
-                )
+                say(session, PHONE, "1")
 
         def erase() -> ErasurePublic:
             with unit_of_work(engine) as session:

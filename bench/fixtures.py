@@ -38,10 +38,18 @@ class BenchWorld:
     campaign_id: int
 
 
-def small_world(engine: Engine, *, channel: str = "console", slot_days: int = 10) -> BenchWorld:
-    """Roskilde, a union, staff, slots and a draft campaign, through the tests' real factory."""
+def small_world(
+    engine: Engine, *, channel: str = "console", slot_days: int = 10, staff_phone: str | None = None
+) -> BenchWorld:
+    """Roskilde, a union, staff, slots and a draft campaign, through the tests' real factory.
+
+    With `staff_phone` the staff member gets notices by SMS, as staff do in production; without
+    it a notice reaches nobody and opens an "undelivered" item in the inbox.
+    """
     with Session(engine, expire_on_commit=False) as session:
         world: World = make_world(session, now=NOW, slot_days=slot_days)
+        if staff_phone:
+            world.staff.phone = staff_phone
         campaign: Campaign = world.campaign
         campaign.channel = channel
         session.commit()

@@ -52,25 +52,35 @@ def book(
     (`store.conversations.active_booking`), found by the same statement. A booking still to
     come is moved; one that was held (attended, no-show) keeps its outcome: history is added
     to, never overwritten. A slot in a closed period counts as taken.
+
+    Its reminder (`remind_at`) is written with it: on PostgreSQL by the same statement.
     """
+    slot = session.get(Slot, slot_id)  # in the session already when the step offered it
+    if slot is None:
+        raise SlotTakenError(slot_id)
+    due = remind_at(slot=slot, now=now, window=window)
     values = {
         "new_slot_id": slot_id,
         "new_contact_id": contact_id,
         "new_conversation_id": conversation_id,
         "new_status": BookingStatus.BOOKED.value,
         "new_created_at": now,
+        "reminder_kind": ReminderKind.BOOKING.value,
+        "reminder_due_at": due,
+        "reminder_status": DueStatus.SCHEDULED.value,
     }
     # One statement: the row is written only if the slot is open, and no active booking holds
     # it (the unique index, which a concurrent booking waits on). No row: closed or taken.
-    statement = _book_if_free(session.get_bind().dialect.name)
-    booking: Booking | None = session.scalars(statement, values).one_or_none()
+    dialect = session.get_bind().dialect.name
+    booking: Booking | None = session.scalars(_book_if_free(dialect), values).one_or_none()
     if booking is None:
         raise SlotTakenError(slot_id)
+    if due is not None and dialect not in _REMINDS_WITH_THE_BOOKING:
+        _write_reminder(session=session, booking=booking, due=due)
     if booking.previous_booking_id is not None:
         replaced = session.get_one(Booking, booking.previous_booking_id)
         if replaced.status == BookingStatus.BOOKED:
             end(session=session, booking=replaced, status=BookingStatus.MOVED, now=now)
-    schedule_reminder(session=session, booking=booking, now=now, window=window)
     return booking
 
 
@@ -78,7 +88,9 @@ def _book_if_free(dialect: str) -> Any:
     """The INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING of a booking, built once.
 
     The ORM loads the new row from the Core statement's RETURNING (`from_statement`): an ORM
-    insert would be annotated, and its cache key worked out again, on every booking.
+    insert would be annotated, and its cache key worked out again, on every booking. On
+    PostgreSQL the booking's reminder is written by the same statement (a data-modifying
+    `WITH`, which SQLite does not have), when the booking is and a reminder is due.
     """
     if dialect not in _BOOK_IF_FREE:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -118,11 +130,29 @@ def _book_if_free(dialect: str) -> Any:
             )
             .returning(*SQLModel.metadata.tables["booking"].columns)
         )
-        _BOOK_IF_FREE[dialect] = select(Booking).from_statement(written)
+        if dialect in _REMINDS_WITH_THE_BOOKING:
+            booked = written.cte("booked")
+            due = bindparam("reminder_due_at", type_=UTCDateTime())
+            reminded = insert(_REMINDERS).from_select(
+                ["kind", "conversation_id", "booking_id", "due_at", "status"],
+                select(
+                    bindparam("reminder_kind", type_=String),
+                    booked.c.conversation_id,
+                    booked.c.id,
+                    due,
+                    bindparam("reminder_status", type_=String),
+                ).where(due.is_not(None)),
+            )
+            _BOOK_IF_FREE[dialect] = select(Booking).from_statement(
+                select(booked).add_cte(reminded.cte("reminded"))
+            )
+        else:
+            _BOOK_IF_FREE[dialect] = select(Booking).from_statement(written)
     return _BOOK_IF_FREE[dialect]
 
 
 _BOOK_IF_FREE: dict[str, Any] = {}
+_REMINDS_WITH_THE_BOOKING = frozenset({"postgresql"})
 # The partial unique index that lets one active booking hold a slot (store.models.Booking).
 _ACTIVE_SLOT: Index = next(
     index
@@ -142,18 +172,16 @@ def end(*, session: Session, booking: Booking, status: BookingStatus, now: datet
     )
 
 
-def schedule_reminder(
-    *, session: Session, booking: Booking, now: datetime, window: SendWindow
-) -> bool:
-    """Schedule the reminder for the working day before; skip it when that is already past.
-
-    The row is written at once (no object: nothing in the step reads it back).
-    """
-    slot = session.get_one(Slot, booking.slot_id)
-    slot_day = window.local(slot.starts_at).date()
-    due = reminder_due(slot_day=slot_day, window=window)
+def remind_at(*, slot: Slot, now: datetime, window: SendWindow) -> datetime | None:
+    """When to remind of a booking of this slot: the working day before; None if that is past."""
+    due = reminder_due(slot_day=window.local(slot.starts_at).date(), window=window)
     if due <= now + timedelta(hours=1):
-        return False  # the confirmation just went out; a reminder minutes later would pester
+        return None  # the confirmation just went out; a reminder minutes later would pester
+    return due
+
+
+def _write_reminder(*, session: Session, booking: Booking, due: datetime) -> None:
+    # Written at once (no object: nothing in the step reads it back).
     assert booking.id is not None
     session.execute(
         _INSERT_REMINDER,
@@ -166,7 +194,6 @@ def schedule_reminder(
             "done_at": None,
         },
     )
-    return True
 
 
 _REMINDERS: Table = SQLModel.metadata.tables["reminder"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Insert, Table, bindparam, insert, select
 from sqlmodel import Session, SQLModel, col
 
 from core.calendar import SendWindow
@@ -123,32 +125,29 @@ def notify(
         item_kind = UNDELIVERED_KIND  # reached nobody: kept in the inbox
     if item_kind == "unreadable" and about.cause and "?" in about.cause:
         item_kind = "question"
-    notice_message_id: int | None = None
-    if staff is not None:
-        message_id = _queue(
-            session=session,
-            staff=staff,
-            route=route,
-            kind=kind,
-            text=text,
-            now=now,
-            buttons=buttons,
-            sms=_sms_text(session=session, kind=kind, item_kind=item_kind, about=about),
-        )
-        if item_kind is not None and route != "none":
-            notice_message_id = message_id  # the item points at its notice
-    if item_kind is None:
-        return None
-    return open_item(
-        session=session,
+    # An undelivered notice is kept whole in its item; any other has the citizen's words, if any.
+    said = text if item_kind == UNDELIVERED_KIND else (about.cause or text)
+    if staff is None:
+        if item_kind is None:
+            return None
+        return insert_row(session, _ITEMS, _item(None, item_kind, said, now, about, route))
+    notice = _notice(
         staff=staff,
-        kind=item_kind,
-        text=text if item_kind == UNDELIVERED_KIND else (about.cause or text),
+        route=route,
+        kind=kind,
+        text=text,
         now=now,
-        about=about,
-        notice=route,
-        notice_message_id=notice_message_id,
+        buttons=buttons,
+        sms=_sms_text(session=session, kind=kind, item_kind=item_kind, about=about),
     )
+    if item_kind is None:
+        outbox.queue_row(session, notice)
+        return None
+    item = _item(staff, item_kind, said, now, about, route)
+    if route == "none":  # queued where no person reads it: the item says so, and points nowhere
+        outbox.queue_row(session, notice)
+        return insert_row(session, _ITEMS, item)
+    return _notice_with_item(session, notice, item)
 
 
 def open_item(
@@ -159,16 +158,20 @@ def open_item(
     text: str,
     now: datetime,
     about: About,
-    notice: str = "none",
-    notice_message_id: int | None = None,
 ) -> int:
     """Open an item in a staff member's inbox (None: the municipality's, for the coordinator).
 
     The row is written at once (Core, as the outbox's are); its id is returned.
     """
+    return insert_row(session, _ITEMS, _item(staff, kind, text, now, about, "none"))
+
+
+def _item(
+    staff: StaffMember | None, kind: str, text: str, now: datetime, about: About, notice: str
+) -> dict[str, Any]:
     municipality_id = staff.municipality_id if staff is not None else about.municipality_id
     assert municipality_id is not None
-    values = {
+    return {
         "municipality_id": municipality_id,
         "staff_member_id": staff.id if staff is not None else None,
         "kind": kind,
@@ -181,10 +184,50 @@ def open_item(
         "text": text[:2000],
         "created_at": now,
         "notice": notice,
-        "notice_message_id": notice_message_id,
+        "notice_message_id": None,
         "due_at": about.due_at,
     }
-    return insert_row(session, SQLModel.metadata.tables["inbox_item"], values)
+
+
+def _notice_with_item(session: Session, notice: dict[str, Any], item: dict[str, Any]) -> int:
+    """Queue a notice and open its item, which points at it; return the item's id.
+
+    On PostgreSQL one statement writes both (a data-modifying `WITH`); SQLite has none.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        item["notice_message_id"] = outbox.queue_row(session, notice)
+        return insert_row(session, _ITEMS, item)
+    del item["notice_message_id"]  # the notice's id, from its RETURNING
+    statement = _both(tuple(notice), tuple(item))
+    values = {f"n_{k}": v for k, v in notice.items()} | {f"i_{k}": v for k, v in item.items()}
+    item_id = session.connection().execute(statement, values).scalar_one()
+    outbox.note_queued(session, notice["address"])
+    return int(item_id)
+
+
+@cache
+def _both(notice: tuple[str, ...], item: tuple[str, ...]) -> Insert:
+    def bound(table: Table, prefix: str, name: str) -> Any:
+        return bindparam(prefix + name, type_=table.c[name].type)
+
+    written = (
+        insert(_MESSAGES)
+        .values({name: bound(_MESSAGES, "n_", name) for name in notice})
+        .returning(_MESSAGES.c.id)
+        .cte("notice")
+    )
+    return (
+        insert(_ITEMS)
+        .from_select(
+            [*item, "notice_message_id"],
+            select(*(bound(_ITEMS, "i_", name) for name in item), written.c.id),
+        )
+        .returning(_ITEMS.c.id)
+    )
+
+
+_ITEMS: Table = SQLModel.metadata.tables["inbox_item"]
+_MESSAGES: Table = SQLModel.metadata.tables["message"]
 
 
 def close_awaiting_outcome(*, session: Session, booking_id: int, by: str, now: datetime) -> int:
@@ -234,9 +277,8 @@ def last_inbound_at(*, session: Session, conversation_id: int) -> datetime | Non
     ).first()
 
 
-def _queue(
+def _notice(
     *,
-    session: Session,
     staff: StaffMember,
     route: str,
     kind: str,
@@ -244,15 +286,14 @@ def _queue(
     now: datetime,
     buttons: outbox.Buttons,
     sms: str,
-) -> int:
+) -> dict[str, Any]:
     if route == "sms":
         channel, address, text, buttons = SMS_CHANNEL, staff.phone, sms, ()
     else:
         # Telegram; or, with no route, the staff member's own channel as before (the console in
         # development and the demo), which reaches no person: the item shows it as undelivered.
         channel, address = staff.channel, staff.address or f"staff:{staff.id}"
-    return outbox.queue(
-        session=session,
+    return outbox.outbound(
         channel=channel,
         address=address,
         kind=kind,

@@ -47,7 +47,46 @@ def queue(
     The row is written at once, with no object in the session (`session.get` reads it): the
     ids follow the order messages are queued in, and a dialogue step pays for no object.
     """
-    values = {
+    values = outbound(
+        channel=channel,
+        address=address,
+        kind=kind,
+        trigger=trigger,
+        text=text,
+        now=now,
+        contact_id=contact_id,
+        conversation_id=conversation_id,
+        staff_member_id=staff_member_id,
+        buttons=buttons,
+    )
+    return queue_row(session, values)
+
+
+def queue_row(session: Session, values: dict[str, Any]) -> int:
+    """Write a row made by `outbound`, as `queue` does; return its id."""
+    message_id = insert_row(session, _MESSAGES, values)
+    note_queued(session, values["address"])
+    return message_id
+
+
+def outbound(
+    *,
+    channel: str,
+    address: str,
+    kind: str,
+    trigger: Trigger,
+    text: str,
+    now: datetime,
+    contact_id: int | None = None,
+    conversation_id: int | None = None,
+    staff_member_id: int | None = None,
+    buttons: Buttons = (),
+) -> dict[str, Any]:
+    """The outbox row `queue` writes, for a statement that writes it with another row.
+
+    Such a statement calls `note_queued` too (`store.inbox`: a notice with its inbox item).
+    """
+    return {
         "contact_id": contact_id,
         "conversation_id": conversation_id,
         "staff_member_id": staff_member_id,
@@ -63,9 +102,6 @@ def queue(
         "next_attempt_at": now,
         "meta": json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
     }
-    message_id = insert_row(session, _MESSAGES, values)
-    note_queued(session, address)
-    return message_id
 
 
 _MESSAGES: Table = SQLModel.metadata.tables["message"]

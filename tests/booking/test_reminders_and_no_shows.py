@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from booking import bookings
 from booking.bookings import reminder_due
 from booking.outcomes import Outcome, record_outcome
 from conversation import jobs
@@ -124,6 +125,33 @@ class TestReminder:
         assert moved.id != booking.id
         assert booking_reminder(session, booking).status == DueStatus.CANCELLED
         assert booking_reminder(session, moved).status == DueStatus.SCHEDULED
+
+    def test_none_for_a_time_whose_reminder_would_come_after_the_booking(
+        self, session: Session
+    ) -> None:
+        # Booked the evening before (or later): the confirmation is the reminder.
+        world = make_world(session)
+        first = book(session, world, "+4520000001")
+        later = session.scalars(
+            select(Slot).where(col(Slot.id) != first.slot_id).order_by(col(Slot.starts_at))
+        ).first()
+        assert later is not None and later.id is not None
+        now = later.starts_at - timedelta(hours=2)
+        assert reminder_due(slot_day=WINDOW.local(later.starts_at).date(), window=WINDOW) < now
+        moved = bookings.book(
+            session=session,
+            slot_id=later.id,
+            contact_id=first.contact_id,
+            conversation_id=first.conversation_id,
+            now=now,
+            window=WINDOW,
+        )
+        assert moved.previous_booking_id == first.id
+        assert booking_reminder(session, first).status == DueStatus.CANCELLED
+        assert (
+            session.scalars(select(Reminder).where(col(Reminder.booking_id) == moved.id)).all()
+            == []
+        )
 
 
 class TestNoShow:

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from conversation.intake import receive_text
 from conversation.service import start
 from store.db import unit_of_work
-from store.models import Booking
+from store.models import Booking, InboxItem, Message, Reminder, Slot
 from tests.factories import DIALOGUE, MONDAY, add_contact, make_world
 
 NOW = MONDAY + timedelta(hours=2)
 PHONE = "+4520000001"
+STAFF = "+4520999999"
 
 
 @contextmanager
@@ -41,9 +42,11 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", keep)
 
 
-def invited(engine: Engine) -> None:
+def invited(engine: Engine, *, staff_phone: str | None = None) -> None:
     with Session(engine, expire_on_commit=False) as session:
         world = make_world(session)
+        if staff_phone:
+            world.staff.phone = staff_phone  # with a phone, staff get their notices by SMS
         world.campaign.status = "running"
         contact = add_contact(session, world, phone=PHONE)
         start(session=session, dialogue=DIALOGUE, contact=contact, campaign=world.campaign, now=NOW)
@@ -128,3 +131,73 @@ class TestStepQueries:
         assert not [s for s in selects(sent) if s.startswith("SELECT booking.")]
         assert not [s for s in selects(sent) if s.startswith("SELECT staff_member.")]
         assert "JOIN staff_member" in free_slot_reads[0]
+
+
+def writes(sent: list[str]) -> list[str]:
+    """Each statement that writes, by verb and table: "INSERT INTO booking", "WITH booked AS"."""
+    words = [s.split() for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE", "WITH"))]
+    return [" ".join(w[:3] if w[0] in ("INSERT", "WITH") else w[:2]) for w in words]
+
+
+class TestStepWrites:
+    """What a step writes, and in how many statements: fewer on PostgreSQL, the same rows."""
+
+    def test_a_booking_is_written_with_its_reminder(self, engine: Engine) -> None:
+        invited(engine, staff_phone=STAFF)
+        say(engine, "ja", 1)
+        say(engine, "nej", 2)
+        sent = say(engine, "1", 3)
+        booking_with_reminder = (
+            ["WITH booked AS"]
+            if engine.dialect.name == "postgresql"
+            else ["INSERT INTO booking", "INSERT INTO reminder"]
+        )
+        assert writes(sent) == [
+            "INSERT INTO message",  # what the citizen wrote
+            *booking_with_reminder,
+            "INSERT INTO message",  # the notice, by SMS: a new booking opens no inbox item
+            "INSERT INTO message",  # the confirmation
+            "UPDATE conversation",
+        ]
+        with Session(engine) as session:
+            booking = session.scalars(select(Booking)).one()
+            reminder = session.scalars(
+                select(Reminder).where(col(Reminder.booking_id).is_not(None))
+            ).one()
+            assert (reminder.booking_id, reminder.conversation_id, reminder.status) == (
+                booking.id,
+                booking.conversation_id,
+                "scheduled",
+            )
+            assert reminder.due_at < booking_start(session, booking)
+
+    def test_a_notice_is_written_with_the_inbox_item_that_points_at_it(
+        self, engine: Engine
+    ) -> None:
+        invited(engine, staff_phone=STAFF)
+        for serial, text in enumerate(("ja", "nej", "1")):
+            say(engine, text, serial)
+        sent = say(engine, "aflys", 9)
+        notice_with_item = (
+            ["WITH notice AS"]
+            if engine.dialect.name == "postgresql"
+            else ["INSERT INTO message", "INSERT INTO inbox_item"]
+        )
+        assert [w for w in writes(sent) if w.startswith(("WITH", "INSERT"))] == [
+            "INSERT INTO message",  # what the citizen wrote
+            *notice_with_item,
+            "INSERT INTO message",  # the answer
+        ]
+        with Session(engine) as session:
+            item = session.scalars(select(InboxItem)).one()
+            assert (item.kind, item.notice, item.text) == ("cancellation", "sms", "aflys")
+            notice = session.get_one(Message, item.notice_message_id)
+            assert (notice.kind, notice.address, notice.status) == (
+                "staff_cancellation",
+                STAFF,
+                "queued",
+            )
+
+
+def booking_start(session: Session, booking: Booking) -> datetime:
+    return session.get_one(Slot, booking.slot_id).starts_at

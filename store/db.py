@@ -30,12 +30,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
-    if engine.dialect.name == "postgresql":
-        event.listen(engine, "begin", _postgres_lock_timeout)
-        event.listen(engine, "commit", _lock_timeout_kept)
-        event.listen(engine, "rollback", _lock_timeout_undone)
-    return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -70,40 +65,6 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-# PostgreSQL's lock_timeout, in ms, as a transaction asks for it (an execution option) and as its
-# connection has it (connection info; absent: the server's default). None: the default.
-LOCK_TIMEOUT = "recruitbot_lock_timeout_ms"
-_LOCK_TIMEOUT_BEFORE = "recruitbot_lock_timeout_before"
-
-
-def _postgres_lock_timeout(connection: Any) -> None:
-    # A webhook's transaction waits at most its bound for a lock; every other transaction waits
-    # as the server says. Set on the connection (not SET LOCAL) and only when the transaction
-    # wants another value than the connection has: the webhook's steps, one after another on a
-    # pooled connection, send no statement for it. A SET is undone with its transaction's
-    # rollback, so the connection's info is too (`_lock_timeout_undone`).
-    wanted = connection.get_execution_options().get(LOCK_TIMEOUT)
-    info = connection.info
-    has = info.get(LOCK_TIMEOUT)
-    if wanted == has:
-        return
-    if wanted is None:
-        connection.exec_driver_sql("RESET lock_timeout")
-    else:
-        connection.exec_driver_sql(f"SET lock_timeout = {int(wanted)}")
-    info[_LOCK_TIMEOUT_BEFORE] = has
-    info[LOCK_TIMEOUT] = wanted
-
-
-def _lock_timeout_kept(connection: Any) -> None:
-    connection.info.pop(_LOCK_TIMEOUT_BEFORE, None)
-
-
-def _lock_timeout_undone(connection: Any) -> None:
-    info = connection.info
-    if _LOCK_TIMEOUT_BEFORE in info:
-        info[LOCK_TIMEOUT] = info.pop(_LOCK_TIMEOUT_BEFORE)
 
 
 class TurnConnection(sqlite3.Connection):
@@ -165,15 +126,17 @@ def unit_of_work(engine: Engine, *, busy_timeout_ms: int | None = None) -> Itera
 
     `busy_timeout_ms` waits that long, not 30 s, for SQLite's write lock (a webhook that must
     answer before its provider gives up); the connection gets the usual wait back afterwards.
-    On PostgreSQL it is the transaction's `lock_timeout` (`LOCK_TIMEOUT`). A wait past it raises
-    OperationalError (`is_lock_timeout` tells it from other errors).
+    On PostgreSQL it is the transaction's `lock_timeout`. A wait past it raises OperationalError
+    (`is_lock_timeout` tells it from other errors).
     """
     if busy_timeout_ms is None or engine.dialect.name != "sqlite":
         with Session(engine, expire_on_commit=False) as session:
             try:
                 if busy_timeout_ms is not None and engine.dialect.name == "postgresql":
                     # The same bound on waiting for another transaction's row or index lock.
-                    session.connection(execution_options={LOCK_TIMEOUT: int(busy_timeout_ms)})
+                    session.connection().exec_driver_sql(
+                        f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}"
+                    )
                 yield session
                 session.commit()
             except BaseException:

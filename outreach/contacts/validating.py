@@ -10,6 +10,13 @@ The workers are forked: they inherit the pseudonymizer (its CPR cipher cannot be
 the loaded modules, so a worker starts in milliseconds. Rows and results cross to them by pipe
 only; nothing of them is written or logged. Where fork is not available, all rows are validated
 in this process.
+
+Only the CLI's `recruitbot import` forks (its one other thread draws the progress bar, and no
+worker touches what that thread locks). A server's imports (the API's, the console's) pass
+`IN_A_SERVER`: a fork copies only the thread that forks, with every lock the other threads hold
+at that moment (requests, the reply courier, the scheduler, logging), and a worker that needed
+one of them would wait for ever. There the request's own thread validates the rows; the outcome
+is the same.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ POOL_FROM_ROWS = 10_000
 # One worker keeps ahead of this process's merging and writing; a second one only took CPU from
 # it and from PostgreSQL on a two-core machine. With a single core, no pool.
 POOL_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
+# The workers for an import in a server process: none (see above).
+IN_A_SERVER = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,15 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, SQLModel, func, select
 
 from console import import_pages
+from outreach.contacts import validating
 from outreach.contacts.headers import KNOWN_UNUSED
 from store.db import unit_of_work
 from store.models import Contact, Partner
 from tests.console.browser import new_page, screenshot, sign_in
 from tests.console.support import Console, csrf_of
+from tests.outreach.worlds import recorded_pools
 
 expect.set_options(timeout=30_000)
 
@@ -51,7 +54,12 @@ class TestImportPages:
     def test_every_note_on_an_unused_column_has_its_danish_words(self) -> None:
         assert set(import_pages.NOTES) == set(KNOWN_UNUSED)
 
-    def test_the_dry_run_stores_nothing_and_confirming_imports(self, console: Console) -> None:
+    def test_the_dry_run_stores_nothing_and_confirming_imports(
+        self, console: Console, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pools = recorded_pools(monkeypatch)
+        monkeypatch.setattr(validating, "POOL_FROM_ROWS", 0)  # as if the file were big
+        monkeypatch.setattr(validating, "POOL_WORKERS", 2)
         console.sign_in("coordinator")
         assert "Importér medlemsliste" in console.get("/console/campaigns").text
         before = _counts(console)
@@ -91,6 +99,8 @@ class TestImportPages:
             data={"csrf": csrf_of(html), "upload": upload.group(1), "partner": "X", "mapping": ""},
         )
         assert again.status_code == 422 and "ikke længere klar" in again.text
+        # The console's server runs threads: its import forks no worker (outreach.contacts).
+        assert pools == []
 
     def test_a_national_coordinator_says_whose_a_new_partner_is(self, console: Console) -> None:
         console.sign_in("national")

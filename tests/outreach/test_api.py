@@ -210,14 +210,16 @@ class TestImport:
         assert report["imported"] == 1
         assert [r["line"] for r in report["rejected"]] == [3]
 
-    def test_a_big_file_is_validated_by_a_pool(
+    def test_a_big_file_is_validated_in_the_server_itself_with_no_fork(
         self, api: Api, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        # The server runs threads: a forked worker could inherit a lock one of them holds.
         pools = recorded_pools(monkeypatch)
         monkeypatch.setattr(validating, "POOL_FROM_ROWS", 0)  # this file is big enough
+        monkeypatch.setattr(validating, "POOL_WORKERS", 2)  # and the machine has cores
         response = self.post(api, partner="3F Roskilde", mapping="Mobilnr. privat=phone")
         assert response.status_code == 200, response.text
-        assert pools == [validating.POOL_WORKERS]
+        assert pools == []
         report = response.json()
         assert report["imported"] == 1
         assert report["rejected"] == [{"line": 3, "reason": "invalid phone number '12 34'"}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Table, exists, or_, select, update
@@ -28,38 +28,28 @@ Buttons = tuple[tuple[tuple[str, str], ...], ...]
 _QUEUED_TO = "outbox.queued_to"
 
 
-def queue(
-    *,
-    session: Session,
-    channel: str,
-    address: str,
-    kind: str,
-    trigger: Trigger,
-    text: str,
-    now: datetime,
-    contact_id: int | None = None,
-    conversation_id: int | None = None,
-    staff_member_id: int | None = None,
-    buttons: Buttons = (),
-) -> int:
+class Outbound(TypedDict):
+    """An outbound message as the code queues it (`queue`, `outbound`)."""
+
+    channel: str
+    address: str
+    kind: str
+    trigger: Trigger
+    text: str
+    now: datetime
+    contact_id: NotRequired[int | None]
+    conversation_id: NotRequired[int | None]
+    staff_member_id: NotRequired[int | None]
+    buttons: NotRequired[Buttons]
+
+
+def queue(*, session: Session, **message: Unpack[Outbound]) -> int:
     """Write an outbound message to the outbox, in the caller's transaction; return its id.
 
     The row is written at once, with no object in the session (`session.get` reads it): the
     ids follow the order messages are queued in, and a dialogue step pays for no object.
     """
-    values = outbound(
-        channel=channel,
-        address=address,
-        kind=kind,
-        trigger=trigger,
-        text=text,
-        now=now,
-        contact_id=contact_id,
-        conversation_id=conversation_id,
-        staff_member_id=staff_member_id,
-        buttons=buttons,
-    )
-    return queue_row(session, values)
+    return queue_row(session, outbound(**message))
 
 
 def queue_row(session: Session, values: dict[str, Any]) -> int:
@@ -69,37 +59,26 @@ def queue_row(session: Session, values: dict[str, Any]) -> int:
     return message_id
 
 
-def outbound(
-    *,
-    channel: str,
-    address: str,
-    kind: str,
-    trigger: Trigger,
-    text: str,
-    now: datetime,
-    contact_id: int | None = None,
-    conversation_id: int | None = None,
-    staff_member_id: int | None = None,
-    buttons: Buttons = (),
-) -> dict[str, Any]:
+def outbound(**message: Unpack[Outbound]) -> dict[str, Any]:
     """The outbox row `queue` writes, for a statement that writes it with another row.
 
     Such a statement calls `note_queued` too (`store.inbox`: a notice with its inbox item).
     """
+    buttons = message.get("buttons", ())
     return {
-        "contact_id": contact_id,
-        "conversation_id": conversation_id,
-        "staff_member_id": staff_member_id,
+        "contact_id": message.get("contact_id"),
+        "conversation_id": message.get("conversation_id"),
+        "staff_member_id": message.get("staff_member_id"),
         "direction": Direction.OUT.value,
-        "channel": channel,
-        "address": address,
-        "kind": kind,
-        "trigger": trigger.value,
-        "text": text,
+        "channel": message["channel"],
+        "address": message["address"],
+        "kind": message["kind"],
+        "trigger": message["trigger"].value,
+        "text": message["text"],
         "status": MessageStatus.QUEUED.value,
         "attempts": 0,
-        "created_at": now,
-        "next_attempt_at": now,
+        "created_at": message["now"],
+        "next_attempt_at": message["now"],
         "meta": json.dumps({"buttons": buttons}, ensure_ascii=False) if buttons else None,
     }
 

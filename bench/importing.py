@@ -21,7 +21,7 @@ from bench.databases import fresh_database
 from bench.figures import Figure, Target
 from bench.fixtures import NOW, TODAY
 from core.pseudonyms import Pseudonymizer
-from outreach.contacts import PartnerOwner, import_members, read_member_file
+from outreach.contacts import PartnerOwner, import_members, read_member_file, validating
 from outreach.synthetic import write_member_csv
 from store.db import make_engine, unit_of_work
 
@@ -65,6 +65,7 @@ def _import(url: str, members: Path) -> tuple[float, int]:
             pseudonymizer=pseudonymizer,
             now=NOW,
             owner=PartnerOwner(municipality="Roskilde"),
+            workers=validating.POOL_WORKERS,  # as `recruitbot import`: the path measured
         )
     seconds = time.perf_counter() - start
     engine.dispose()

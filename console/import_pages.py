@@ -29,13 +29,7 @@ from console.routing import console_router
 from console.sessions import ConsoleUser
 from console.templating import page
 from core.errors import AppError, ConflictError, ForbiddenError, NotFoundError
-from outreach.contacts import (
-    MemberFileError,
-    dry_run,
-    import_members,
-    read_member_file,
-    validating,
-)
+from outreach.contacts import MemberFileError, dry_run, import_members, read_member_file
 from outreach.contacts.partners import PartnerOwner
 from outreach.contacts.reading import MAX_FILE_BYTES
 from outreach.contacts.schemas import parse_mapping
@@ -185,7 +179,6 @@ def confirm_import(
             confirm_phone_changes=form.get("confirm_phone_changes") == "yes",
             pseudonymizer=extra.pseudonymizer,
             now=services.clock.now(),
-            workers=validating.IN_A_SERVER,  # no fork from a process with threads
         )
     except (UploadRefusedError, MemberFileError, AppError, ValueError) as refused:
         return _form_page(

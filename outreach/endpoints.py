@@ -32,7 +32,6 @@ from outreach.contacts import (
     dry_run,
     import_members,
     read_member_file,
-    validating,
 )
 from outreach.contacts.reading import MAX_FILE_BYTES
 from outreach.contacts.schemas import (
@@ -353,7 +352,6 @@ def import_contacts(
                 confirm_phone_changes=form.confirm_phone_changes,
                 pseudonymizer=extra.pseudonymizer,
                 now=services.clock.now(),
-                workers=validating.IN_A_SERVER,  # no fork from a process with threads
             )
         except MemberFileTooLargeError as error:
             raise PayloadTooLargeError(str(error)) from error

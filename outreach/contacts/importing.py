@@ -77,7 +77,7 @@ def import_members(
     scope_municipality_id: int | None = None,
     owner: PartnerOwner = PartnerOwner(),
     confirm_phone_changes: bool = False,
-    workers: int | None = None,
+    workers: int = 0,
     pool_from: int | None = None,
 ) -> ImportReport:
     """Validate the rows and merge them into the partner's list; report every row's outcome.
@@ -88,8 +88,9 @@ def import_members(
     municipality, or national (outreach.contacts.partners). A CPR match with another phone
     number is held back unless `confirm_phone_changes` (outreach.contacts.guard).
 
-    A file of more than `pool_from` rows is validated by `workers` processes ahead of the
-    writes, by default as outreach.contacts.validating says; the outcome is the same.
+    A file of more than `pool_from` rows is validated by `workers` forked processes ahead of
+    the writes; the outcome is the same. None by default: only a process with no other threads
+    at work may fork (outreach.contacts.validating; the CLI passes `POOL_WORKERS`).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -108,7 +109,7 @@ def import_members(
         size=BATCH_SIZE,
         pseudonymizer=pseudonymizer,
         today=now.date(),
-        workers=validating.POOL_WORKERS if workers is None else workers,
+        workers=workers,
         pool_from=validating.POOL_FROM_ROWS if pool_from is None else pool_from,
     )
     with closing(validated):  # an error here stops the pool at once

@@ -11,12 +11,12 @@ the loaded modules, so a worker starts in milliseconds. Rows and results cross t
 only; nothing of them is written or logged. Where fork is not available, all rows are validated
 in this process.
 
-Only the CLI's `recruitbot import` forks (its one other thread draws the progress bar, and no
-worker touches what that thread locks). A server's imports (the API's, the console's) pass
-`IN_A_SERVER`: a fork copies only the thread that forks, with every lock the other threads hold
-at that moment (requests, the reply courier, the scheduler, logging), and a worker that needed
-one of them would wait for ever. There the request's own thread validates the rows; the outcome
-is the same.
+Only a caller that asks forks: the CLI's `recruitbot import` passes `POOL_WORKERS` (its one
+other thread draws the progress bar, and no worker touches what that thread locks). Every other
+import validates in its own thread, the API's and the console's among them: a fork copies only
+the thread that forks, with every lock the other threads hold at that moment (requests, the
+reply courier, the scheduler, logging), and a worker that needed one of them would wait for
+ever. The outcome is the same either way.
 """
 
 from __future__ import annotations
@@ -43,8 +43,6 @@ POOL_FROM_ROWS = 10_000
 # One worker keeps ahead of this process's merging and writing; a second one only took CPU from
 # it and from PostgreSQL on a two-core machine. With a single core, no pool.
 POOL_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
-# The workers for an import in a server process: none (see above).
-IN_A_SERVER = 0
 
 
 @dataclass(frozen=True, slots=True)

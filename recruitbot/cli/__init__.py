@@ -195,7 +195,13 @@ def import_(
     A new partner needs --municipality (its municipality's partner) or --national.
     """
     from core.errors import AppError
-    from outreach.contacts import MemberFileError, PartnerOwner, import_members, read_member_file
+    from outreach.contacts import (
+        MemberFileError,
+        PartnerOwner,
+        import_members,
+        read_member_file,
+        validating,
+    )
     from outreach.contacts import dry_run as check_file
     from outreach.contacts.schemas import parse_mapping
     from recruitbot.cli.import_view import print_columns, print_dry_run, print_lines
@@ -235,6 +241,7 @@ def import_(
                 progress=progress,
                 owner=owner,
                 confirm_phone_changes=confirm_phone_changes,
+                workers=validating.POOL_WORKERS,  # one thread at work here: it may fork
             )
     except (MemberFileError, ValueError, AppError) as error:
         console.print(printable(str(error)), style="red", markup=False)

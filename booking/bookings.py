@@ -75,7 +75,7 @@ def book(
     booking: Booking | None = session.scalars(_book_if_free(dialect), values).one_or_none()
     if booking is None:
         raise SlotTakenError(slot_id)
-    if due is not None and dialect not in _REMINDS_WITH_THE_BOOKING:
+    if due is not None and dialect != "postgresql":  # there the booking's statement wrote it
         _write_reminder(session=session, booking=booking, due=due)
     if booking.previous_booking_id is not None:
         replaced = session.get_one(Booking, booking.previous_booking_id)
@@ -130,7 +130,7 @@ def _book_if_free(dialect: str) -> Any:
             )
             .returning(*SQLModel.metadata.tables["booking"].columns)
         )
-        if dialect in _REMINDS_WITH_THE_BOOKING:
+        if dialect == "postgresql":
             booked = written.cte("booked")
             due = bindparam("reminder_due_at", type_=UTCDateTime())
             reminded = insert(_REMINDERS).from_select(
@@ -152,7 +152,6 @@ def _book_if_free(dialect: str) -> Any:
 
 
 _BOOK_IF_FREE: dict[str, Any] = {}
-_REMINDS_WITH_THE_BOOKING = frozenset({"postgresql"})
 # The partial unique index that lets one active booking hold a slot (store.models.Booking).
 _ACTIVE_SLOT: Index = next(
     index

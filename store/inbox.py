@@ -184,7 +184,6 @@ def _item(
         "text": text[:2000],
         "created_at": now,
         "notice": notice,
-        "notice_message_id": None,
         "due_at": about.due_at,
     }
 
@@ -195,9 +194,8 @@ def _notice_with_item(session: Session, notice: dict[str, Any], item: dict[str, 
     On PostgreSQL one statement writes both (a data-modifying `WITH`); SQLite has none.
     """
     if session.get_bind().dialect.name != "postgresql":
-        item["notice_message_id"] = outbox.queue_row(session, notice)
-        return insert_row(session, _ITEMS, item)
-    del item["notice_message_id"]  # the notice's id, from its RETURNING
+        pointed = {**item, "notice_message_id": outbox.queue_row(session, notice)}
+        return insert_row(session, _ITEMS, pointed)
     statement = _both(tuple(notice), tuple(item))
     values = {f"n_{k}": v for k, v in notice.items()} | {f"i_{k}": v for k, v in item.items()}
     item_id = session.connection().execute(statement, values).scalar_one()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event, select
@@ -169,7 +169,7 @@ class TestStepWrites:
                 booking.conversation_id,
                 "scheduled",
             )
-            assert reminder.due_at < booking_start(session, booking)
+            assert reminder.due_at < session.get_one(Slot, booking.slot_id).starts_at
 
     def test_a_notice_is_written_with_the_inbox_item_that_points_at_it(
         self, engine: Engine
@@ -197,7 +197,3 @@ class TestStepWrites:
                 STAFF,
                 "queued",
             )
-
-
-def booking_start(session: Session, booking: Booking) -> datetime:
-    return session.get_one(Slot, booking.slot_id).starts_at
